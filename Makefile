@@ -1,0 +1,34 @@
+# The two commands: `make up` runs the platform, `make test` runs every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+.PHONY: help venv up test lint format typecheck clean
+
+help:
+	@echo "make up     run the platform on the embedded SQLite database (http://127.0.0.1:8000)"
+	@echo "make test   lint, type-check and run every test (starts PostgreSQL and PgBouncer)"
+	@echo "make lint | format | typecheck | clean"
+
+venv:
+	@scripts/bootstrap-venv.sh
+
+up: venv
+	@scripts/up.sh
+
+test: venv
+	@scripts/test.sh
+
+lint: venv
+	.venv/bin/ruff check --config ruff.toml chain-processor-*/
+	.venv/bin/ruff format --check --config ruff.toml chain-processor-*/
+
+format: venv
+	.venv/bin/ruff check --fix --config ruff.toml chain-processor-*/
+	.venv/bin/ruff format --config ruff.toml chain-processor-*/
+
+typecheck: venv
+	@for project in chain-processor-*/pyproject.toml; do \
+	  (cd $$(dirname $$project) && ../.venv/bin/mypy src) || exit 1; done
+
+clean:
+	rm -rf .venv var

@@ -1,0 +1,25 @@
+"""ORM models of every table; importing this package registers them all on ``Base``."""
+
+from chain_processor_db.models.audit import AuditLog
+from chain_processor_db.models.executions import ChainExecution, NodeExecution
+from chain_processor_db.models.nodes import Node, NodeVersion
+from chain_processor_db.models.strategies import (
+    ChainStrategy,
+    StrategyNode,
+    StrategyVersion,
+    StrategyVersionNode,
+)
+from chain_processor_db.models.users import User
+
+__all__ = [
+    "AuditLog",
+    "ChainExecution",
+    "ChainStrategy",
+    "Node",
+    "NodeExecution",
+    "NodeVersion",
+    "StrategyNode",
+    "StrategyVersion",
+    "StrategyVersionNode",
+    "User",
+]

@@ -1,0 +1,165 @@
+"""Query functions for chain executions and their node executions.
+
+Status changes go through :func:`chain_processor_core.models.status.check_transition`, so
+no code path can move an execution out of a final status.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from chain_processor_core.exceptions.errors import (
+    AlreadyExistsError,
+    ChainValidationError,
+    ExecutionNotFoundError,
+    InvalidTransitionError,
+)
+from chain_processor_core.models.executions import ExecutionCreate, ExecutionFilter
+from chain_processor_core.models.status import ExecutionStatus, check_transition
+from chain_processor_db.base import utcnow
+from chain_processor_db.errors import flush
+from chain_processor_db.models import ChainExecution, ChainStrategy, NodeExecution
+from chain_processor_db.repositories.strategies import get_strategy_version
+
+
+def create_execution(
+    *,
+    session: Session,
+    strategy: ChainStrategy,
+    execution_in: ExecutionCreate,
+    created_by_id: uuid.UUID | None,
+) -> tuple[ChainExecution, bool]:
+    """Queue a run of ``strategy`` pinned to one of its versions.
+
+    Returns the execution and whether it was created: a repeated idempotency key of the
+    same user returns the execution the first request created.
+    """
+    if execution_in.idempotency_key is not None:
+        existing = _by_idempotency_key(session, created_by_id, execution_in.idempotency_key)
+        if existing is not None:
+            return existing, False
+    if not strategy.is_active:
+        raise ChainValidationError("The chain is not active", field="strategy_id")
+    version = get_strategy_version(
+        session=session, strategy_id=strategy.id, version=execution_in.version
+    )
+    if not version.nodes:
+        raise ChainValidationError("The chain has no nodes to run", field="strategy_id")
+    execution = ChainExecution(
+        strategy_id=strategy.id,
+        strategy_version_id=version.id,
+        input_text=execution_in.input_text,
+        priority=execution_in.priority,
+        idempotency_key=execution_in.idempotency_key,
+        created_by_id=created_by_id,
+        metadata_json=dict(execution_in.metadata),
+    )
+    try:
+        with session.begin_nested():
+            session.add(execution)
+            flush(session)
+    except AlreadyExistsError:
+        # Another request with the same key won the race: return what it created.
+        assert execution_in.idempotency_key is not None
+        winner = _by_idempotency_key(session, created_by_id, execution_in.idempotency_key)
+        if winner is None:  # pragma: no cover - the unique violation says it exists
+            raise
+        return winner, False
+    return execution, True
+
+
+def get_execution(*, session: Session, execution_id: uuid.UUID) -> ChainExecution:
+    execution = session.get(ChainExecution, execution_id)
+    if execution is None:
+        raise ExecutionNotFoundError()
+    return execution
+
+
+def list_executions(
+    *, session: Session, filters: ExecutionFilter
+) -> tuple[Sequence[ChainExecution], int]:
+    query = select(ChainExecution)
+    if filters.status is not None:
+        query = query.where(ChainExecution.status == filters.status.value)
+    if filters.strategy_id is not None:
+        query = query.where(ChainExecution.strategy_id == filters.strategy_id)
+    if filters.created_by_id is not None:
+        query = query.where(ChainExecution.created_by_id == filters.created_by_id)
+    if filters.created_after is not None:
+        query = query.where(ChainExecution.created_at >= filters.created_after)
+    if filters.created_before is not None:
+        query = query.where(ChainExecution.created_at < filters.created_before)
+    count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = query.order_by(ChainExecution.created_at.desc(), ChainExecution.id)
+    return session.scalars(page.offset(filters.offset).limit(filters.limit)).all(), count
+
+
+def list_node_executions(
+    *, session: Session, execution_id: uuid.UUID
+) -> Sequence[NodeExecution]:
+    query = select(NodeExecution).where(NodeExecution.execution_id == execution_id)
+    return session.scalars(query.order_by(NodeExecution.position)).all()
+
+
+def transition_execution(
+    *,
+    session: Session,
+    execution: ChainExecution,
+    status: ExecutionStatus,
+    **fields: Any,
+) -> ChainExecution:
+    """Move ``execution`` to ``status`` (checked against the transition table) and set
+    ``fields`` with it; final statuses also stamp ``completed_at`` and the run time."""
+    check_transition(execution.status, status)
+    execution.status = status.value
+    now = utcnow()
+    if status is ExecutionStatus.RUNNING and execution.started_at is None:
+        execution.started_at = now
+    if status.is_final:
+        execution.completed_at = now
+        execution.worker_id = None
+        execution.lease_expires_at = None
+        if execution.started_at is not None:
+            execution.execution_time_ms = _elapsed_ms(execution.started_at, now)
+    for name, value in fields.items():
+        setattr(execution, name, value)
+    flush(session)
+    return execution
+
+
+def request_cancel(*, session: Session, execution: ChainExecution) -> ChainExecution:
+    """Cancel a pending execution now, or ask the worker running it to stop."""
+    status = ExecutionStatus(execution.status)
+    if status.is_final:
+        raise InvalidTransitionError(f"The execution already ended: it is {status.value}")
+    if status is ExecutionStatus.PENDING:
+        return transition_execution(
+            session=session,
+            execution=execution,
+            status=ExecutionStatus.CANCELLED,
+            error="Cancelled before it started",
+            error_code="cancelled",
+        )
+    execution.cancel_requested = True
+    flush(session)
+    return execution
+
+
+def _by_idempotency_key(
+    session: Session, user_id: uuid.UUID | None, key: str
+) -> ChainExecution | None:
+    return session.scalar(
+        select(ChainExecution).where(
+            ChainExecution.created_by_id == user_id, ChainExecution.idempotency_key == key
+        )
+    )
+
+
+def _elapsed_ms(start: datetime, end: datetime) -> int:
+    return max(0, round((end - start).total_seconds() * 1000))

@@ -1,0 +1,100 @@
+"""Engines and sessions for PostgreSQL (psycopg 3, directly or through PgBouncer) and SQLite.
+
+Pitfalls handled here so that no caller has to know them:
+
+- PgBouncer in transaction pooling hands each transaction to any server connection, so
+  psycopg's automatic prepared statements (named ``_pg3_N``) collide: they are switched off
+  (``prepare_threshold=None``) when ``pgbouncer=True``.
+- SQLite allows one writer at a time. Transactions start with ``BEGIN IMMEDIATE`` so a
+  writer waits (``busy_timeout``) instead of failing half-way when it upgrades a read lock;
+  WAL lets readers go on meanwhile, and foreign keys are switched on for every connection.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.engine import URL
+from sqlalchemy.orm import Session, sessionmaker
+
+from chain_processor_db.config import DatabaseSettings
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def normalize_url(url: str | URL) -> URL:
+    """Pick our drivers: ``postgresql://`` means psycopg 3; SQLite stays pysqlite."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "postgresql":
+        return parsed.set(drivername="postgresql+psycopg")
+    if backend == "sqlite":
+        return parsed
+    raise ValueError(f"Unsupported database {backend!r}: use postgresql:// or sqlite://")
+
+
+def create_db_engine(
+    url: str | URL,
+    *,
+    pgbouncer: bool = False,
+    pool_size: int = 10,
+    max_overflow: int = 10,
+    echo: bool = False,
+) -> Engine:
+    """An engine for ``url`` with the settings its database needs."""
+    parsed = normalize_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _create_sqlite_engine(parsed, echo=echo)
+    connect_args: dict[str, Any] = {"connect_timeout": 10}
+    if pgbouncer:
+        connect_args["prepare_threshold"] = None
+    return create_engine(
+        parsed,
+        connect_args=connect_args,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=True,
+        echo=echo,
+    )
+
+
+def engine_from_settings(settings: DatabaseSettings) -> Engine:
+    return create_db_engine(
+        settings.database_url,
+        pgbouncer=settings.database_pgbouncer,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+        echo=settings.database_echo,
+    )
+
+
+def _create_sqlite_engine(url: URL, *, echo: bool) -> Engine:
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, echo=echo
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def create_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,171 @@
+"""Databases for the tests: SQLite, PostgreSQL and PostgreSQL through PgBouncer.
+
+- ``database``: one migrated database per backend for the whole run (the test ids name it:
+  ``[sqlite]``, ``[postgres]``, ``[pgbouncer]``), with its ``engine``.
+- ``session``: joined into an outer transaction that is rolled back after each test
+  (SQLAlchemy 2 docs, "Joining a Session into an External Transaction"), so tests are
+  isolated and leave nothing behind.
+- ``empty_database`` / ``migrated_database``: a database of a test's own, for tests that need
+  real commits or several connections (migrations, the CLI, races). Dropped afterwards.
+
+PostgreSQL comes from ``TEST_DATABASE_URL`` (an admin URL: databases named
+``cp_test_<hex>`` are created and dropped through it) and PgBouncer from
+``TEST_PGBOUNCER_URL``. Without them those variants are skipped, unless
+``CP_REQUIRE_POSTGRES=1`` (``make test``) makes them fail.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import Engine, make_url
+from sqlalchemy.orm import Session
+
+from chain_processor_db import migrations
+from chain_processor_db.config import get_database_settings
+from chain_processor_db.session import create_db_engine
+
+BACKENDS = ("sqlite", "postgres", "pgbouncer")
+
+
+@dataclass(frozen=True)
+class Database:
+    """Where a test database is and how to reach it."""
+
+    backend: str
+    url: str
+    pgbouncer: bool = False
+    name: str = ""
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.backend != "sqlite"
+
+
+def _env_url(variable: str, backend: str) -> str:
+    url = os.environ.get(variable)
+    if url:
+        return url
+    reason = f"{variable} is not set: the {backend} variant needs it"
+    if os.environ.get("CP_REQUIRE_POSTGRES") == "1":
+        pytest.fail(f"{reason} (CP_REQUIRE_POSTGRES=1)", pytrace=False)
+    pytest.skip(reason)
+
+
+def admin_url() -> str:
+    """The URL of the PostgreSQL server's admin database (``TEST_DATABASE_URL``)."""
+    return _env_url("TEST_DATABASE_URL", "postgres")
+
+
+def _url_for(server_url: str, name: str) -> str:
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+class Databases:
+    """Creates empty databases on one backend and drops them all at the end."""
+
+    def __init__(self, backend: str, directory: Path) -> None:
+        self.backend = backend
+        self.directory = directory
+        self.created: list[Database] = []
+        if backend != "sqlite":
+            self.admin_url = admin_url()
+        if backend == "pgbouncer":
+            self.pgbouncer_url = _env_url("TEST_PGBOUNCER_URL", backend)
+
+    def create(self) -> Database:
+        name = f"cp_test_{uuid.uuid4().hex[:12]}"
+        if self.backend == "sqlite":
+            database = Database("sqlite", f"sqlite:///{self.directory / name}.db")
+        else:
+            with psycopg.connect(self.admin_url, autocommit=True) as connection:
+                connection.execute(f'CREATE DATABASE "{name}"')
+            if self.backend == "postgres":
+                database = Database("postgres", _url_for(self.admin_url, name), name=name)
+            else:
+                url = _url_for(self.pgbouncer_url, name)
+                database = Database("pgbouncer", url, pgbouncer=True, name=name)
+        self.created.append(database)
+        return database
+
+    def drop_all(self) -> None:
+        if self.backend == "sqlite":
+            return  # the files go with pytest's temporary directory
+        with psycopg.connect(self.admin_url, autocommit=True) as connection:
+            for database in self.created:
+                connection.execute(f'DROP DATABASE IF EXISTS "{database.name}" WITH (FORCE)')
+
+
+def engine_for(database: Database) -> Engine:
+    return create_db_engine(database.url, pgbouncer=database.pgbouncer, pool_size=2)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """The migrated database of one backend, shared by the whole run."""
+    databases = Databases(request.param, tmp_path_factory.mktemp(request.param))
+    try:
+        database = databases.create()
+        migrations.upgrade(database.url, pgbouncer=database.pgbouncer)
+        yield database
+    finally:
+        databases.drop_all()
+
+
+@pytest.fixture(scope="session")
+def engine(database: Database) -> Iterator[Engine]:
+    engine = engine_for(database)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session whose every change is rolled back after the test, commits included."""
+    connection = engine.connect()
+    outer = connection.begin()
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A database of this test's own, with no tables yet."""
+    databases = Databases(request.param, tmp_path)
+    try:
+        yield databases.create()
+    finally:
+        databases.drop_all()
+
+
+@pytest.fixture
+def migrated_database(empty_database: Database) -> Database:
+    """A database of this test's own, migrated to head: commit freely."""
+    migrations.upgrade(empty_database.url, pgbouncer=empty_database.pgbouncer)
+    return empty_database
+
+
+@pytest.fixture
+def settings_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[pytest.MonkeyPatch]:
+    """A clean environment for code that reads the settings: no ``DATABASE_*`` or
+    ``ADMIN_*`` variables, no ``.env`` file, and the cached settings forgotten."""
+    for variable in list(os.environ):
+        if variable.startswith(("DATABASE_", "ADMIN_")):
+            monkeypatch.delenv(variable)
+    monkeypatch.chdir(tmp_path)
+    get_database_settings.cache_clear()
+    yield monkeypatch
+    get_database_settings.cache_clear()

@@ -1,0 +1,141 @@
+"""Engines as each database needs them: SQLite pragmas, PgBouncer without prepared statements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+import sqlite3
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import ProgrammingError
+
+from chain_processor_db.config import DatabaseSettings
+from chain_processor_db.session import (
+    SQLITE_BUSY_TIMEOUT_MS,
+    create_db_engine,
+    create_session_factory,
+    engine_from_settings,
+)
+from tests.conftest import Database, Databases
+
+
+def _run_same_statement(engine: Engine, *, connections: int, times: int) -> list[int]:
+    """Run one statement ``times`` times on each of several connections, one transaction
+    each, interleaved so that a pooler hands each transaction to any server connection."""
+    opened = [engine.connect() for _ in range(connections)]
+    results = []
+    try:
+        for i in range(times):
+            for connection in opened:
+                results.append(connection.execute(text("SELECT :x + 1"), {"x": i}).scalar_one())
+                connection.commit()
+    finally:
+        for connection in opened:
+            connection.close()
+    return results
+
+
+@pytest.fixture
+def pgbouncer_database(tmp_path: Path) -> Iterator[Database]:
+    databases = Databases("pgbouncer", tmp_path)
+    try:
+        yield databases.create()
+    finally:
+        databases.drop_all()
+
+
+def test_same_statement_many_times_on_pooled_connections(database: Database) -> None:
+    engine = create_db_engine(database.url, pgbouncer=database.pgbouncer, pool_size=3)
+    try:
+        results = _run_same_statement(engine, connections=3, times=12)
+    finally:
+        engine.dispose()
+
+    assert results == [i + 1 for i in range(12) for _ in range(3)]
+
+
+def test_prepared_statements_break_through_pgbouncer(pgbouncer_database: Database) -> None:
+    # Why pgbouncer=True exists: psycopg prepares a statement run often (`_pg3_0`), and in
+    # transaction pooling the next transaction lands on a server that already has one.
+    engine = create_db_engine(pgbouncer_database.url, pgbouncer=False, pool_size=3)
+    try:
+        with pytest.raises(ProgrammingError) as caught:
+            _run_same_statement(engine, connections=3, times=12)
+    finally:
+        engine.dispose()
+
+    assert isinstance(caught.value.orig, psycopg.errors.DuplicatePreparedStatement)
+
+
+def test_sqlite_connections_enforce_foreign_keys_and_use_wal(tmp_path: Path) -> None:
+    engine = create_db_engine(f"sqlite:///{tmp_path}/nested/app.db")
+    try:
+        with engine.connect() as connection:
+            pragma = {
+                name: connection.exec_driver_sql(f"PRAGMA {name}").scalar_one()
+                for name in ("foreign_keys", "journal_mode", "busy_timeout")
+            }
+    finally:
+        engine.dispose()
+
+    assert pragma == {
+        "foreign_keys": 1,
+        "journal_mode": "wal",
+        "busy_timeout": SQLITE_BUSY_TIMEOUT_MS,
+    }
+    assert (tmp_path / "nested" / "app.db").exists()
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_sqlite_in_memory_engine(url: str) -> None:
+    engine = create_db_engine(url)
+    try:
+        with create_session_factory(engine)() as session:
+            assert session.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_transactions_take_the_write_lock_at_once(tmp_path: Path) -> None:
+    # BEGIN IMMEDIATE: a second writer cannot even begin while the first one is open.
+    url = f"sqlite:///{tmp_path}/lock.db"
+    engine = create_db_engine(url)
+    other = create_db_engine(url)
+    try:
+        with engine.connect() as first:
+            first.execute(text("SELECT 1"))
+            raw = other.raw_connection()
+            try:
+                second = raw.driver_connection
+                assert isinstance(second, sqlite3.Connection)
+                second.execute("PRAGMA busy_timeout = 0")
+                with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+                    second.execute("BEGIN IMMEDIATE")
+            finally:
+                raw.close()
+    finally:
+        engine.dispose()
+        other.dispose()
+
+
+def test_engine_from_settings(database: Database) -> None:
+    settings = DatabaseSettings(
+        database_url=database.url, database_pgbouncer=database.pgbouncer, database_pool_size=3
+    )
+    engine = engine_from_settings(settings)
+    try:
+        results = _run_same_statement(engine, connections=3, times=12)
+    finally:
+        engine.dispose()
+
+    assert len(results) == 36
+
+
+def test_engine_uses_our_driver(database: Database, engine: Engine) -> None:
+    expected = "sqlite" if database.backend == "sqlite" else "postgresql+psycopg"
+
+    assert engine.url.drivername == expected
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT 1")).scalar_one() == 1

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Everything `make test` runs: services, lint, types, and each component's tests with its
+# coverage floor. Every step runs even when an earlier one fails; the exit status is non-zero
+# when any failed, and the last line sums up every test run.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+results=var/test-results
+rm -rf "$results" && mkdir -p "$results"
+failed=()
+
+step() {
+  local name=$1; shift
+  echo
+  echo "==> $name"
+  if ! "$@"; then failed+=("$name"); fi
+}
+
+step "postgres" scripts/ensure-postgres.sh
+step "pgbouncer" scripts/ensure-pgbouncer.sh
+export TEST_DATABASE_URL=${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:${PGPORT:-5432}/postgres}
+export TEST_PGBOUNCER_URL=${TEST_PGBOUNCER_URL:-postgresql://postgres@127.0.0.1:${PGBOUNCER_PORT:-6432}/postgres}
+export CP_REQUIRE_POSTGRES=1
+
+python_components=()
+for project in chain-processor-*/pyproject.toml; do python_components+=("$(dirname "$project")"); done
+
+step "ruff" .venv/bin/ruff check --config ruff.toml "${python_components[@]}"
+step "ruff format" .venv/bin/ruff format --check --config ruff.toml "${python_components[@]}"
+for component in "${python_components[@]}"; do
+  step "mypy --strict $component" bash -c "cd $component && $root/.venv/bin/mypy src"
+done
+
+for component in "${python_components[@]}"; do
+  package=${component//-/_}
+  step "pytest $component (coverage >= 90 %)" bash -c "cd $component && $root/.venv/bin/pytest tests \
+    --cov=$package --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=90 \
+    --junitxml=$root/$results/$component.xml -p no:cacheprovider"
+done
+
+echo
+.venv/bin/python scripts/summarize-tests.py "$results"/*.xml
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "FAILED steps: ${failed[*]}"
+  exit 1
+fi
+echo "all steps passed"
