@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pwdlib import PasswordHash
+from pwdlib.exceptions import PwdlibError
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 _hasher = PasswordHash((Argon2Hasher(),))
@@ -16,5 +17,5 @@ def verify_password(password: str, password_hash: str) -> bool:
     """Whether ``password`` matches; a malformed hash counts as no match."""
     try:
         return _hasher.verify(password, password_hash)
-    except ValueError:
+    except (PwdlibError, ValueError):
         return False

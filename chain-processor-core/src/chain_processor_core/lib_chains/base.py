@@ -56,9 +56,7 @@ class ChainNode(ABC, Generic[ConfigT]):
         if raw is None:
             raw = {}
         if not isinstance(raw, Mapping):
-            raise InvalidConfigError(
-                f"Config must be a JSON object, not {type(raw).__name__}"
-            )
+            raise InvalidConfigError(f"Config must be a JSON object, not {type(raw).__name__}")
         try:
             return cast(ConfigT, cls.Config.model_validate(dict(raw)))
         except pydantic.ValidationError as error:

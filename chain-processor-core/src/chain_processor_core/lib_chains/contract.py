@@ -66,9 +66,7 @@ def check_node_code(code: str) -> NodeSignature:
     if not code.strip():
         raise NodeLoadError("Node code is empty")
     if len(code) > MAX_CODE_CHARS:
-        raise NodeLoadError(
-            f"Node code has {len(code)} characters; the limit is {MAX_CODE_CHARS}"
-        )
+        raise NodeLoadError(f"Node code has {len(code)} characters; the limit is {MAX_CODE_CHARS}")
     module = _parse(code)
     function = _find_node_function(module)
     return _check_signature(function)
@@ -81,8 +79,9 @@ def _parse(code: str) -> ast.Module:
         where = f"line {error.lineno}" if error.lineno else "unknown line"
         raise NodeLoadError(f"Syntax error on {where}: {error.msg}") from error
     except (ValueError, RecursionError, MemoryError) as error:
-        # Null bytes raise ValueError; absurd nesting exhausts the parser.
-        raise NodeLoadError(f"Node code cannot be parsed: {error}") from error
+        # Null bytes raise ValueError on some versions; absurd nesting exhausts the parser.
+        reason = str(error) or "it is nested too deeply"
+        raise NodeLoadError(f"Node code cannot be parsed: {reason}") from error
 
 
 def _find_node_function(module: ast.Module) -> ast.FunctionDef:

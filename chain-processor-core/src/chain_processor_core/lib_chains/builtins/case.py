@@ -11,7 +11,7 @@ from pydantic import Field
 from chain_processor_core.exceptions.errors import InvalidInputError
 from chain_processor_core.lib_chains.base import ChainNode, EmptyConfig, NodeConfig
 
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_WORD = re.compile("[^\\W_]+(?:['\u2019][^\\W_]+)*")  # \u2019: typographic apostrophe
 _SMALL_WORDS = frozenset(
     "a an and as at but by en for if in nor of on or per the to v vs via".split()
 )
@@ -105,4 +105,3 @@ class Slugify(ChainNode[SlugifyConfig]):
         if not slug:
             raise InvalidInputError("Input has no letters or digits to make a slug from")
         return slug
-

@@ -13,10 +13,10 @@ _BREAKS = " \t\n\r\f\v"
 
 
 class TruncateConfig(NodeConfig):
-    max_chars: int = Field(ge=1, le=10_000_000, description="The longest output, ellipsis included.")
-    ellipsis: str = Field(
-        default="…", max_length=100, description="Appended when the text is cut."
+    max_chars: int = Field(
+        ge=1, le=10_000_000, description="The longest output, ellipsis included."
     )
+    ellipsis: str = Field(default="…", max_length=100, description="Appended when the text is cut.")
     word_boundary: bool = Field(
         default=False, description="Cut at the last whitespace instead of inside a word."
     )

@@ -77,9 +77,7 @@ class RegexReplace(ChainNode[RegexReplaceConfig]):
         try:
             return config.compiled.sub(config.replacement, input_text, count=config.count)
         except re.error as error:
-            raise InvalidConfigError(
-                f"Invalid replacement: {error}", field="replacement"
-            ) from None
+            raise InvalidConfigError(f"Invalid replacement: {error}", field="replacement") from None
 
 
 class RegexExtractConfig(PatternConfig):
@@ -100,9 +98,7 @@ class RegexExtractConfig(PatternConfig):
         else:
             known = 0 <= self.group <= compiled.groups
         if not known:
-            raise InvalidConfigError(
-                f"The pattern has no group {self.group!r}", field="group"
-            )
+            raise InvalidConfigError(f"The pattern has no group {self.group!r}", field="group")
         return self
 
 

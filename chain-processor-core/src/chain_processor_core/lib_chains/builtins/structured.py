@@ -79,8 +79,7 @@ class JsonExtract(ChainNode[JsonExtractConfig]):
                 if config.default is not None:
                     return config.default
                 raise InvalidInputError(
-                    f"Path {config.path!r} not found in the input "
-                    f"(nothing at {'.'.join(walked)!r})"
+                    f"Path {config.path!r} not found in the input (nothing at {'.'.join(walked)!r})"
                 )
         if isinstance(value, str):
             return value

@@ -53,6 +53,4 @@ class Template(ChainNode[TemplateConfig]):
     Config = TemplateConfig
 
     def process(self, input_text: str, config: TemplateConfig) -> str:
-        return _TOKEN.sub(
-            lambda token: _LITERAL_BRACES.get(token[0], input_text), config.template
-        )
+        return _TOKEN.sub(lambda token: _LITERAL_BRACES.get(token[0], input_text), config.template)
