@@ -21,7 +21,7 @@ inputs=(constraints.txt requirements-dev.txt chain-processor-*/pyproject.toml)
 if [ -f "$stamp" ] && [ -z "$(find "${inputs[@]}" -newer "$stamp" 2>/dev/null)" ]; then
   exit 0
 fi
-echo "bootstrap: installing ${#packages[@]} components and the dev tools into .venv"
+echo "bootstrap: installing $((${#packages[@]} / 2)) components and the dev tools into .venv"
 export PIP_CONSTRAINT="$PWD/constraints.txt" PIP_DISABLE_PIP_VERSION_CHECK=1
 log=$(mktemp)
 if ! .venv/bin/pip install -q -r requirements-dev.txt "${packages[@]}" >"$log" 2>&1; then

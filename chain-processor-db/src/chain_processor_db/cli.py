@@ -54,9 +54,13 @@ def _seed(args: argparse.Namespace, settings: DatabaseSettings, url: str) -> int
     engine = create_db_engine(url, pgbouncer=settings.database_pgbouncer, pool_size=1)
     password = settings.admin_password.get_secret_value() if settings.admin_password else None
     try:
+        if migrations.current_revision(engine) != migrations.head_revision():
+            _err("error: the database is not at the latest revision: run `upgrade` first")
+            return 1
         with Session(engine) as session, session.begin():
             report = seed(
-                session=session, admin_email=args.admin_email or settings.admin_email,
+                session=session,
+                admin_email=args.admin_email or settings.admin_email,
                 admin_password=password,
             )
     finally:
@@ -66,10 +70,7 @@ def _seed(args: argparse.Namespace, settings: DatabaseSettings, url: str) -> int
 
 
 def _print_report(report: SeedReport) -> None:
-    _out(
-        f"builtin nodes: {len(report.nodes_created)} created, "
-        f"{len(report.nodes_updated)} updated"
-    )
+    _out(f"builtin nodes: {len(report.nodes_created)} created, {len(report.nodes_updated)} updated")
     if not report.admin_created:
         _out(f"admin user {report.admin_email} already exists")
     elif report.generated_password:

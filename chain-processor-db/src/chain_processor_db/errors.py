@@ -62,7 +62,8 @@ def _from_postgres(sqlstate: str, diag: object) -> ChainProcessorError:
     detail = getattr(diag, "message_detail", None) or ""
     constraint = getattr(diag, "constraint_name", None) or ""
     match = _KEY_COLUMNS.search(detail)
-    field = match.group(1).split(", ")[-1] if match else None
+    # PostgreSQL quotes column names that are keywords: Key (execution_id, "position")=…
+    field = match.group(1).split(", ")[-1].strip('"') if match else None
     if sqlstate == _PG_UNIQUE:
         return AlreadyExistsError(_exists_message(field), field=field)
     if sqlstate == _PG_FOREIGN_KEY:

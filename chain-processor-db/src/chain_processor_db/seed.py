@@ -6,9 +6,11 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+import pydantic
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chain_processor_core.exceptions.errors import ValidationError
 from chain_processor_core.lib_chains.builtins import BUILTIN_NODES, builtin_source
 from chain_processor_core.models.common import Role
 from chain_processor_core.models.nodes import NodeCreate, NodeUpdate
@@ -30,9 +32,7 @@ class SeedReport:
 
 def seed_builtin_nodes(*, session: Session, report: SeedReport) -> None:
     """Create each builtin node, or give it a new minor version when its definition changed."""
-    existing = {
-        node.name: node for node in session.scalars(select(Node).where(Node.is_builtin))
-    }
+    existing = {node.name: node for node in session.scalars(select(Node).where(Node.is_builtin))}
     for name, builtin in BUILTIN_NODES.items():
         code = builtin_source(name)
         metadata: dict[str, Any] = {
@@ -73,9 +73,7 @@ def seed_builtin_nodes(*, session: Session, report: SeedReport) -> None:
             report.nodes_updated.append(name)
 
 
-def seed_admin(
-    *, session: Session, email: str, password: str | None, report: SeedReport
-) -> User:
+def seed_admin(*, session: Session, email: str, password: str | None, report: SeedReport) -> User:
     """The admin user with ``email``; created with ``password`` (or a generated one) if new."""
     report.admin_email = email.lower()
     user = get_user_by_email(session=session, email=email)
@@ -84,9 +82,14 @@ def seed_admin(
     if password is None:
         password = secrets.token_urlsafe(18)
         report.generated_password = password
-    user_in = UserCreate(
-        email=email, password=password, full_name="Administrator", roles=[Role.ADMIN]
-    )
+    try:
+        user_in = UserCreate(
+            email=email, password=password, full_name="Administrator", roles=[Role.ADMIN]
+        )
+    except pydantic.ValidationError as exc:
+        # Name the setting at fault, never its value: it may be the password.
+        setting = f"admin_{exc.errors()[0]['loc'][0]}"
+        raise ValidationError(f"{setting.upper()} is not valid", field=setting) from None
     report.admin_created = True
     return create_user(session=session, user_in=user_in, is_superuser=True)
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import Dialect
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Dialect, make_url
 
 import chain_processor_db.models  # noqa: F401 - registers the tables on Base.metadata
 from chain_processor_db.base import NAMING_CONVENTION, Base, UTCDateTime, utcnow
@@ -14,9 +13,14 @@ from chain_processor_db.base import NAMING_CONVENTION, Base, UTCDateTime, utcnow
 PARIS_SUMMER = timezone(timedelta(hours=2))
 
 
-@pytest.fixture(params=[sqlite.dialect(), postgresql.dialect()], ids=["sqlite", "postgresql"])
+SQLITE = make_url("sqlite://").get_dialect()()
+POSTGRESQL = make_url("postgresql+psycopg://").get_dialect()()
+
+
+@pytest.fixture(params=[SQLITE, POSTGRESQL], ids=["sqlite", "postgresql"])
 def dialect(request: pytest.FixtureRequest) -> Dialect:
-    return request.param  # type: ignore[no-any-return]
+    assert isinstance(request.param, Dialect)
+    return request.param
 
 
 def test_naive_datetimes_are_refused(dialect: Dialect) -> None:
@@ -32,8 +36,8 @@ def test_none_passes_both_ways(dialect: Dialect) -> None:
 def test_aware_values_are_stored_as_utc() -> None:
     local = datetime(2026, 6, 1, 14, 30, tzinfo=PARIS_SUMMER)
 
-    assert UTCDateTime().process_bind_param(local, sqlite.dialect()) == datetime(2026, 6, 1, 12, 30)
-    stored = UTCDateTime().process_bind_param(local, postgresql.dialect())
+    assert UTCDateTime().process_bind_param(local, SQLITE) == datetime(2026, 6, 1, 12, 30)
+    stored = UTCDateTime().process_bind_param(local, POSTGRESQL)
     assert stored == local
     assert stored is not None and stored.tzinfo == UTC
 

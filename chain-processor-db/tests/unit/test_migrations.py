@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import itertools
+
 from alembic.script import ScriptDirectory
 
 from chain_processor_db.migrations import SCRIPT_LOCATION, alembic_config, head_revision
 
 
-def test_head_revision_is_the_last_packaged_script() -> None:
+def test_migrations_form_one_line_from_the_initial_schema() -> None:
     scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    revisions = list(scripts.walk_revisions())  # from head down to base
 
-    assert head_revision() == "0001"
-    assert [script.revision for script in scripts.walk_revisions()] == ["0001"]
+    assert scripts.get_heads() == [head_revision()]
+    assert revisions[0].revision == head_revision()
+    assert revisions[-1].revision == "0001"
+    assert revisions[-1].down_revision is None
+    for newer, older in itertools.pairwise(revisions):
+        assert newer.down_revision == older.revision
 
 
 def test_config_escapes_percent_signs_in_the_url() -> None:

@@ -1,6 +1,7 @@
 """ORM models of every table; importing this package registers them all on ``Base``."""
 
 from chain_processor_db.models.audit import AuditLog
+from chain_processor_db.models.auth import AuthSession, RefreshToken  # noqa: F401
 from chain_processor_db.models.executions import ChainExecution, NodeExecution
 from chain_processor_db.models.nodes import Node, NodeVersion
 from chain_processor_db.models.strategies import (

@@ -67,6 +67,7 @@ class ChainExecution(UUIDPrimaryKey, Timestamps, Base):
         CheckConstraint("priority BETWEEN -100 AND 100", name="priority_range"),
         CheckConstraint("start_position >= 0", name="start_position_not_negative"),
     )
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class NodeExecution(UUIDPrimaryKey, Timestamps, Base):

@@ -34,8 +34,10 @@ class Node(UUIDPrimaryKey, Timestamps, Base):
     current_version: Mapped[str] = mapped_column(String(64), default="1.0.0")
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
+    # passive_deletes="all": the database deletes the versions (ON DELETE CASCADE); without
+    # it, deleting a node whose versions were loaded would first set their node_id to NULL.
     versions: Mapped[list[NodeVersion]] = relationship(
-        back_populates="node", order_by="NodeVersion.created_at", passive_deletes=True
+        back_populates="node", order_by="NodeVersion.created_at", passive_deletes="all"
     )
 
     __table_args__ = (

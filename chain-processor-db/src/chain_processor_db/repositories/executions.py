@@ -100,9 +100,7 @@ def list_executions(
     return session.scalars(page.offset(filters.offset).limit(filters.limit)).all(), count
 
 
-def list_node_executions(
-    *, session: Session, execution_id: uuid.UUID
-) -> Sequence[NodeExecution]:
+def list_node_executions(*, session: Session, execution_id: uuid.UUID) -> Sequence[NodeExecution]:
     query = select(NodeExecution).where(NodeExecution.execution_id == execution_id)
     return session.scalars(query.order_by(NodeExecution.position)).all()
 

@@ -183,7 +183,9 @@ def _check_editable(node: Node, expected_version: int, *, allow_builtin: bool) -
         )
 
 
-def _add_version(session: Session, node: Node, *, change_note: str, author_id: uuid.UUID | None) -> None:
+def _add_version(
+    session: Session, node: Node, *, change_note: str, author_id: uuid.UUID | None
+) -> None:
     parse_version(node.current_version)
     session.add(
         NodeVersion(

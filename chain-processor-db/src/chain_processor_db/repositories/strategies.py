@@ -104,7 +104,9 @@ def update_strategy(
             setattr(strategy, attribute, value)
             content_changed = content_changed or field != "is_active"
     if strategy_in.nodes is not None:
-        steps = [_working_step(i, s) for i, s in enumerate(_resolve_steps(session, strategy_in.nodes))]
+        steps = [
+            _working_step(i, s) for i, s in enumerate(_resolve_steps(session, strategy_in.nodes))
+        ]
         if _step_keys(steps) != _step_keys(strategy.nodes):
             _replace_steps(session, strategy, steps)
             content_changed = True
@@ -193,7 +195,11 @@ def strategies_using_node(*, session: Session, node_id: uuid.UUID) -> Sequence[C
     """The chains whose current steps use a node."""
     query = (
         select(ChainStrategy)
-        .where(ChainStrategy.id.in_(select(StrategyNode.strategy_id).where(StrategyNode.node_id == node_id)))
+        .where(
+            ChainStrategy.id.in_(
+                select(StrategyNode.strategy_id).where(StrategyNode.node_id == node_id)
+            )
+        )
         .order_by(ChainStrategy.name)
     )
     return session.scalars(query).all()
@@ -314,4 +320,3 @@ def _add_version(
         )
     )
     flush(session)
-

@@ -41,7 +41,9 @@ def get_user_by_email(*, session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == email.lower()))
 
 
-def list_users(*, session: Session, offset: int = 0, limit: int = 100) -> tuple[Sequence[User], int]:
+def list_users(
+    *, session: Session, offset: int = 0, limit: int = 100
+) -> tuple[Sequence[User], int]:
     count = session.scalar(select(func.count()).select_from(User)) or 0
     users = session.scalars(select(User).order_by(User.email).offset(offset).limit(limit)).all()
     return users, count
