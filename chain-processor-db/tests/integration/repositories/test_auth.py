@@ -121,12 +121,6 @@ def test_revoke_user_sessions_ends_the_live_ones(session: Session) -> None:
     assert revoke_user_sessions(session=session, user_id=user.id, reason="again") == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="revoke_user_sessions leaves loaded AuthSession objects stale: SQLAlchemy's "
-    "synchronize_session only updates attributes present in the object's __dict__, and "
-    "revoked_at/revoked_reason are absent after an INSERT that did not set them",
-)
 def test_revoke_user_sessions_updates_loaded_sessions(session: Session) -> None:
     user = make_user(session)
     auth_session = create_auth_session(session=session, user_id=user.id)
