@@ -10,9 +10,16 @@ say() { echo "pgbouncer: $*"; }
 as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 ready() { pg_isready -q -h 127.0.0.1 -p "$port" 2>/dev/null; }
 
+usable() { psql -qtAX -h 127.0.0.1 -p "$port" -U postgres -d postgres -c 'select 1' >/dev/null 2>&1; }
+
 if ready; then
-  say "answering on 127.0.0.1:$port"
-  exit 0
+  if usable; then
+    say "answering on 127.0.0.1:$port"
+    exit 0
+  fi
+  say "something on 127.0.0.1:$port answers but cannot reach PostgreSQL through it;" \
+    "stop it or set PGBOUNCER_PORT to a free port" >&2
+  exit 1
 fi
 
 binary=$(command -v pgbouncer || ls /usr/sbin/pgbouncer 2>/dev/null || true)
