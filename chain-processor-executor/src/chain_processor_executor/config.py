@@ -1,0 +1,105 @@
+"""The executor's settings, read once from the environment (nothing else reads it)."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import make_url
+
+from chain_processor_executor.sandbox import SandboxLimits
+
+
+class ExecutorSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///var/chain-processor.db",
+        description="SQLAlchemy URL of the database: postgresql://… or sqlite:///path.",
+    )
+    database_pgbouncer: bool = Field(
+        default=False, description="DATABASE_URL points at PgBouncer in transaction pooling."
+    )
+    database_listen_url: str | None = Field(
+        default=None,
+        description="Direct PostgreSQL URL for LISTEN (PgBouncer cannot relay it). Defaults "
+        "to DATABASE_URL unless that is PgBouncer; without one, workers only poll.",
+    )
+    executor_workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, ge=1, description="Worker processes."
+    )
+    executor_concurrency: int = Field(
+        default=2, ge=1, le=64, description="Executions one worker runs at once (= sandboxes)."
+    )
+    executor_batch_size: int = Field(default=8, ge=1, description="Most executions per claim.")
+    executor_poll_interval_s: float = Field(
+        default=0.5, gt=0, description="First wait of an idle worker between claims."
+    )
+    executor_max_poll_interval_s: float = Field(
+        default=5.0, gt=0, description="The idle wait doubles up to this."
+    )
+    executor_lease_s: float = Field(
+        default=30.0, gt=0, description="How long a claim holds without a heartbeat."
+    )
+    executor_heartbeat_s: float = Field(default=10.0, gt=0, description="Lease renewal period.")
+    executor_cancel_check_s: float = Field(
+        default=0.5, gt=0, description="How often running executions are checked for cancel."
+    )
+    executor_graceful_timeout_s: float = Field(
+        default=30.0, ge=0, description="On SIGTERM, how long in-flight work may finish."
+    )
+    executor_reap_interval_s: float = Field(
+        default=10.0, gt=0, description="How often the supervisor reaps expired leases."
+    )
+    executor_node_timeout_s: float = Field(default=5.0, gt=0, description="Default node limit.")
+    executor_max_node_timeout_s: float = Field(
+        default=300.0, gt=0, description="No node or chain setting may exceed this limit."
+    )
+    executor_sandbox_memory_mb: int = Field(
+        default=512, ge=64, description="Address space of a sandbox process (RLIMIT_AS)."
+    )
+    executor_sandbox_max_output_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1, description="Largest output of one node."
+    )
+    executor_sandbox_file_bytes: int = Field(
+        default=1024 * 1024, ge=0, description="Largest file a node may write (RLIMIT_FSIZE)."
+    )
+    executor_sandbox_uid_base: int | None = Field(
+        default=1_000_000,
+        description="First uid of the sandboxes when running as root (one uid per sandbox).",
+    )
+    executor_sandbox_require_network_isolation: bool = Field(
+        default=True, description="Refuse to run nodes without a network namespace."
+    )
+    executor_generated_dir: Path | None = Field(
+        default=Path("var/lib_chains_generated"),
+        description="Where node code is copied for inspection (spec §5.3); empty: nowhere.",
+    )
+    log_level: str = Field(default="INFO", description="Logging level.")
+    log_json: bool = Field(default=True, description="Log JSON lines (else plain text).")
+
+    @property
+    def listen_url(self) -> str | None:
+        if self.database_listen_url:
+            return self.database_listen_url
+        url = make_url(self.database_url)
+        if url.get_backend_name() != "postgresql" or self.database_pgbouncer:
+            return None
+        return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    def sandbox_limits(self) -> SandboxLimits:
+        return SandboxLimits(
+            memory_bytes=self.executor_sandbox_memory_mb * 1024 * 1024,
+            max_output_bytes=self.executor_sandbox_max_output_bytes,
+            file_bytes=self.executor_sandbox_file_bytes,
+            uid_base=self.executor_sandbox_uid_base,
+            require_network_isolation=self.executor_sandbox_require_network_isolation,
+        )
+
+
+@lru_cache
+def get_settings() -> ExecutorSettings:
+    return ExecutorSettings()

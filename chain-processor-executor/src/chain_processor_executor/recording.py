@@ -1,0 +1,128 @@
+"""Writing what nodes did: one ``node_executions`` row per (execution, position), upserted so
+a retried execution overwrites its earlier attempt, and a ``NOTIFY`` per change on PostgreSQL.
+
+Channel ``chain_execution_events``; payload ``{"execution_id", "position", "status"}``
+(``position`` is ``null`` for the end of the whole execution). ``NOTIFY`` is delivered when
+the transaction commits, so a watcher never hears of a row it cannot read yet.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from chain_processor_core.models.status import NodeExecutionStatus
+from chain_processor_db.base import utcnow
+from chain_processor_db.models import NodeExecution
+
+EVENTS_CHANNEL = "chain_execution_events"
+
+
+@dataclass
+class NodeRecord:
+    """One finished node, as stored."""
+
+    execution_id: uuid.UUID
+    node_id: uuid.UUID
+    node_version_id: uuid.UUID
+    position: int
+    input_text: str | None
+    status: NodeExecutionStatus
+    started_at: datetime
+    completed_at: datetime
+    output_text: str | None = None
+    error: str | None = None
+    error_code: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def values(self) -> dict[str, Any]:
+        """Column names (not ORM attribute names) to their values."""
+        elapsed = (self.completed_at - self.started_at).total_seconds() * 1000
+        return {
+            "execution_id": self.execution_id,
+            "node_id": self.node_id,
+            "node_version_id": self.node_version_id,
+            "position": self.position,
+            "input_text": self.input_text,
+            "output_text": self.output_text,
+            "error": self.error,
+            "error_code": self.error_code,
+            "status": self.status.value,
+            "started_at": self.started_at,
+            "completed_at": self.completed_at,
+            "execution_time_ms": max(0, round(elapsed)),
+            "metadata": self.metadata,
+        }
+
+
+def upsert_node_execution(connection: Connection, record: NodeRecord) -> None:
+    values = record.values()
+    dialect = connection.dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = NodeExecution.__table__
+    assert isinstance(table, Table)
+    statement = insert(table).values(id=uuid.uuid4(), created_at=utcnow(), **values)
+    changed = {key: statement.excluded[key] for key in values if key != "position"}
+    statement = statement.on_conflict_do_update(
+        index_elements=[NodeExecution.execution_id, NodeExecution.position],
+        set_={**changed, "updated_at": utcnow()},
+    )
+    connection.execute(statement)
+
+
+def notify_progress(
+    connection: Connection, execution_id: uuid.UUID, position: int | None, status: str
+) -> None:
+    """Tell watchers (``LISTEN chain_execution_events``) on commit; nothing on SQLite."""
+    if connection.dialect.name != "postgresql":
+        return
+    payload = json.dumps(
+        {"execution_id": str(execution_id), "position": position, "status": status}
+    )
+    connection.execute(select(func.pg_notify(EVENTS_CHANNEL, payload)))
+
+
+def copy_earlier_outputs(
+    connection: Connection,
+    *,
+    execution_id: uuid.UUID,
+    parent_execution_id: uuid.UUID,
+    start_position: int,
+) -> str | None:
+    """For a re-run from ``start_position``: copy the parent's node rows before it into
+    this execution and return the text the first re-run node gets, or ``None`` when the
+    parent has no successful output for every earlier position."""
+    rows = connection.execute(
+        select(NodeExecution)
+        .where(
+            NodeExecution.execution_id == parent_execution_id,
+            NodeExecution.position < start_position,
+        )
+        .order_by(NodeExecution.position)
+    ).all()
+    positions = [row.position for row in rows]
+    succeeded = all(row.status == NodeExecutionStatus.SUCCEEDED.value for row in rows)
+    if positions != list(range(start_position)) or not succeeded:
+        return None
+    for row in rows:
+        record = NodeRecord(
+            execution_id=execution_id,
+            node_id=row.node_id,
+            node_version_id=row.node_version_id,
+            position=row.position,
+            input_text=row.input_text,
+            output_text=row.output_text,
+            status=NodeExecutionStatus.SUCCEEDED,
+            started_at=row.started_at or utcnow(),
+            completed_at=row.completed_at or utcnow(),
+            metadata={"copied_from": str(parent_execution_id)},
+        )
+        upsert_node_execution(connection, record)
+    output: str | None = rows[-1].output_text
+    return output

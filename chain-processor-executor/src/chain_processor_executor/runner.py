@@ -1,0 +1,229 @@
+"""Running one claimed execution: its nodes in order, each in a sandbox, each recorded.
+
+Each finished node is written in its own short transaction that first renews the lease
+(and locks the execution row, so the reaper cannot hand it back half-way), upserts the node
+row and publishes a ``NOTIFY``. The lease renewal also answers whether a cancel was
+requested, so cancel is checked between nodes for free; during a node the worker's
+heartbeat sets :attr:`RunControl.cancel`, which kills the sandbox. The execution ends
+through :func:`queue.finish_execution`, refused if the worker lost the lease meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine
+
+from chain_processor_core.lib_chains.contract import validate_input
+from chain_processor_core.models.status import ExecutionStatus, NodeExecutionStatus
+from chain_processor_db.base import utcnow
+from chain_processor_executor import queue
+from chain_processor_executor.queue import ClaimedExecution
+from chain_processor_executor.recording import (
+    NodeRecord,
+    copy_earlier_outputs,
+    notify_progress,
+    upsert_node_execution,
+)
+from chain_processor_executor.sandbox import Reason, RunResult, SandboxPool
+from chain_processor_executor.steps import Step, code_problem, load_steps, write_generated
+
+logger = logging.getLogger(__name__)
+
+_NODE_STATUS = {
+    Reason.TIMEOUT: NodeExecutionStatus.TIMED_OUT,
+    Reason.CANCELLED: NodeExecutionStatus.CANCELLED,
+}
+_CHAIN_STATUS = {
+    Reason.TIMEOUT: ExecutionStatus.TIMED_OUT,
+    Reason.CANCELLED: ExecutionStatus.CANCELLED,
+}
+
+
+@dataclass
+class RunControl:
+    """Set by the heartbeat while an execution runs: cancel it, or the lease was lost."""
+
+    cancel: threading.Event = field(default_factory=threading.Event)
+    lost: bool = False
+
+
+@dataclass(frozen=True)
+class RunnerSettings:
+    worker_id: str
+    lease_s: float = 30.0
+    default_timeout_s: float = 5.0
+    max_timeout_s: float = 300.0
+    generated_dir: Path | None = None
+
+
+class LeaseLostError(Exception):
+    """This worker no longer holds the execution's lease: stop without writing."""
+
+
+def run_execution(
+    claimed: ClaimedExecution,
+    *,
+    engine: Engine,
+    pool: SandboxPool,
+    settings: RunnerSettings,
+    control: RunControl | None = None,
+) -> ExecutionStatus | None:
+    """Run ``claimed`` to its end; the final status, or ``None`` if the lease was lost."""
+    control = control or RunControl()
+    runner = _Runner(claimed, engine, pool, settings, control)
+    try:
+        return runner.run()
+    except LeaseLostError:
+        logger.warning(
+            "execution lease lost",
+            extra={"action": "execution_lease_lost", "execution_id": str(claimed.id)},
+        )
+        return None
+
+
+class _Runner:
+    def __init__(
+        self,
+        claimed: ClaimedExecution,
+        engine: Engine,
+        pool: SandboxPool,
+        settings: RunnerSettings,
+        control: RunControl,
+    ) -> None:
+        self.claimed, self.engine, self.pool = claimed, engine, pool
+        self.settings, self.control = settings, control
+
+    def run(self) -> ExecutionStatus:
+        claimed = self.claimed
+        with self.engine.begin() as connection:
+            steps = load_steps(
+                connection,
+                strategy_version_id=claimed.strategy_version_id,
+                default_timeout_s=self.settings.default_timeout_s,
+                max_timeout_s=self.settings.max_timeout_s,
+            )
+        if not steps:
+            return self.finish(ExecutionStatus.FAILED, "The chain version has no steps", "no_steps")
+        text: str | None = claimed.input_text
+        if claimed.start_position > 0:
+            text = self.copy_parent_outputs()
+            if text is None:
+                message = "The execution to re-run has no stored output before this node"
+                return self.finish(ExecutionStatus.FAILED, message, "rerun_source_missing")
+        for step in (s for s in steps if s.position >= claimed.start_position):
+            if self.control.cancel.is_set():
+                return self.finish(ExecutionStatus.CANCELLED, "Cancelled", "cancelled")
+            started = utcnow()
+            result = self.run_step(step, text)
+            self.record(step, text, result, started)
+            if not result.ok:
+                assert result.reason is not None
+                status = _CHAIN_STATUS.get(result.reason, ExecutionStatus.FAILED)
+                error = f"Node {step.position} ({step.node_name}) failed: {result.error}"
+                return self.finish(status, error, result.reason.value)
+            text = result.output
+        return self.finish(ExecutionStatus.SUCCEEDED, output_text=text)
+
+    def run_step(self, step: Step, text: str | None) -> RunResult:
+        try:
+            validated = validate_input(text)
+        except Exception as error:
+            return RunResult.failed(Reason.INVALID_INPUT, str(error))
+        problem = code_problem(step.code)
+        if problem is not None:
+            return RunResult.failed(Reason.LOAD_ERROR, problem)
+        if self.settings.generated_dir is not None:
+            write_generated(self.settings.generated_dir, step)
+        return self.pool.run(
+            step.code_hash, step.code, validated, step.config, step.timeout_s, self.control.cancel
+        )
+
+    def copy_parent_outputs(self) -> str | None:
+        parent = self.claimed.parent_execution_id
+        if parent is None:
+            return None
+        with self.engine.begin() as connection:
+            self.touch(connection)
+            return copy_earlier_outputs(
+                connection,
+                execution_id=self.claimed.id,
+                parent_execution_id=parent,
+                start_position=self.claimed.start_position,
+            )
+
+    def touch(self, connection: Connection) -> None:
+        cancel = queue.touch_execution(
+            connection,
+            execution_id=self.claimed.id,
+            worker_id=self.settings.worker_id,
+            lease_s=self.settings.lease_s,
+        )
+        if cancel is None:
+            self.control.lost = True
+            raise LeaseLostError()
+        if cancel:
+            self.control.cancel.set()
+
+    def record(self, step: Step, text: str | None, result: RunResult, started: datetime) -> None:
+        status = (
+            NodeExecutionStatus.SUCCEEDED
+            if result.ok
+            else _NODE_STATUS.get(result.reason or Reason.CRASHED, NodeExecutionStatus.FAILED)
+        )
+        record = NodeRecord(
+            execution_id=self.claimed.id,
+            node_id=step.node_id,
+            node_version_id=step.node_version_id,
+            position=step.position,
+            input_text=text,
+            status=status,
+            started_at=started,
+            completed_at=utcnow(),
+            output_text=result.output,
+            error=result.error,
+            error_code=result.reason.value if result.reason else None,
+            metadata={"attempt": self.claimed.attempts, "sandbox_ms": round(result.duration_ms, 3)},
+        )
+        with self.engine.begin() as connection:
+            self.touch(connection)
+            upsert_node_execution(connection, record)
+            notify_progress(connection, self.claimed.id, step.position, status.value)
+
+    def finish(
+        self,
+        status: ExecutionStatus,
+        error: str | None = None,
+        error_code: str | None = None,
+        output_text: str | None = None,
+    ) -> ExecutionStatus:
+        with self.engine.begin() as connection:
+            finished = queue.finish_execution(
+                connection,
+                execution_id=self.claimed.id,
+                worker_id=self.settings.worker_id,
+                status=status,
+                started_at=self.claimed.started_at,
+                output_text=output_text,
+                error=error,
+                error_code=error_code,
+            )
+            if finished:
+                notify_progress(connection, self.claimed.id, None, status.value)
+        if not finished:
+            self.control.lost = True
+            raise LeaseLostError()
+        logger.info(
+            "execution finished",
+            extra={
+                "action": "execution_finished",
+                "execution_id": str(self.claimed.id),
+                "status": status.value,
+                "error_code": error_code,
+            },
+        )
+        return status

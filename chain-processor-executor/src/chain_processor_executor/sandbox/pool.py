@@ -1,0 +1,113 @@
+"""A pool of pre-started sandbox processes shared by the threads of one worker.
+
+A thread borrows a sandbox for one node run. A sandbox that was killed (timeout, cancel,
+crash, output over the limit) or that may be damaged (out of memory) is replaced by a fresh
+one before it goes back to the pool, so the next node always gets a working sandbox.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from chain_processor_executor.sandbox.limits import RunResult, SandboxLimits
+from chain_processor_executor.sandbox.process import SandboxProcess
+
+
+class SandboxPool:
+    """``size`` sandbox processes using slots ``first_slot … first_slot + size - 1`` (each
+    slot has its own uid when the worker runs as root)."""
+
+    def __init__(
+        self,
+        size: int,
+        limits: SandboxLimits | None = None,
+        *,
+        first_slot: int = 0,
+        python: str = sys.executable,
+    ) -> None:
+        self.size = size
+        self.limits = limits or SandboxLimits()
+        self.python = python
+        self.restarts = 0
+        self._idle: list[SandboxProcess] = []
+        self._missing = list(range(first_slot, first_slot + size))
+        self._condition = threading.Condition()
+        self._closed = False
+
+    def start(self) -> SandboxPool:
+        """Start every sandbox now rather than on first use."""
+        while self._missing:
+            process = SandboxProcess(self.limits, self._missing[-1], self.python)
+            self._missing.pop()
+            self._idle.append(process)
+        return self
+
+    @contextmanager
+    def sandbox(self) -> Iterator[SandboxProcess]:
+        process = self._acquire()
+        try:
+            yield process
+        finally:
+            self._release(process)
+
+    def run(
+        self,
+        code_hash: str,
+        code: str,
+        input_text: str,
+        config: object,
+        timeout_s: float,
+        cancel: threading.Event | None = None,
+    ) -> RunResult:
+        with self.sandbox() as process:
+            return process.run(code_hash, code, input_text, config, timeout_s, cancel)
+
+    def _acquire(self) -> SandboxProcess:
+        with self._condition:
+            while not self._idle and not self._missing:
+                self._condition.wait()
+            if self._idle:
+                return self._idle.pop()
+            slot = self._missing.pop()
+        try:
+            return SandboxProcess(self.limits, slot, self.python)
+        except BaseException:
+            with self._condition:
+                self._missing.append(slot)
+                self._condition.notify()
+            raise
+
+    def _release(self, process: SandboxProcess) -> None:
+        if not process.alive:
+            process.kill()
+            self.restarts += 1
+            try:
+                process = SandboxProcess(self.limits, process.slot, self.python)
+            except BaseException:
+                with self._condition:
+                    self._missing.append(process.slot)
+                    self._condition.notify()
+                raise
+        with self._condition:
+            if self._closed:
+                process.kill()
+                return
+            self._idle.append(process)
+            self._condition.notify()
+
+    def close(self) -> None:
+        """Kill every idle sandbox; sandboxes still in use are killed when returned."""
+        with self._condition:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for process in idle:
+            process.kill()
+
+    def __enter__(self) -> SandboxPool:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()

@@ -1,0 +1,217 @@
+"""A worker process: claims executions in batches and runs each in a thread with a sandbox.
+
+Modelled on procrastinate's worker: explicit concurrency, batch size and poll interval; an
+idle worker waits for a ``NOTIFY`` (see :mod:`listener`) or its poll interval, which doubles
+up to a maximum; a heartbeat thread renews the leases of everything in flight and turns
+cancel requests into :attr:`RunControl.cancel`. :meth:`Worker.stop` (SIGTERM) stops
+claiming; in-flight executions get ``graceful_timeout_s`` to finish, then are handed back
+to the queue and their sandboxes killed. A worker whose supervisor died (its parent changed)
+stops the same way instead of running on as an orphan.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from chain_processor_db.session import create_db_engine
+from chain_processor_executor import queue
+from chain_processor_executor.config import ExecutorSettings
+from chain_processor_executor.listener import PendingListener
+from chain_processor_executor.queue import ClaimedExecution
+from chain_processor_executor.runner import RunControl, RunnerSettings, run_execution
+from chain_processor_executor.sandbox import SandboxPool
+
+logger = logging.getLogger(__name__)
+
+
+class Worker:
+    def __init__(
+        self,
+        settings: ExecutorSettings,
+        *,
+        worker_id: str,
+        index: int = 0,
+        engine: Engine | None = None,
+        parent_pid: int | None = None,
+    ) -> None:
+        self.settings = settings
+        self.parent_pid = parent_pid
+        self.worker_id = worker_id
+        self.concurrency = settings.executor_concurrency
+        self.engine = engine or create_db_engine(
+            settings.database_url,
+            pgbouncer=settings.database_pgbouncer,
+            pool_size=self.concurrency + 2,
+        )
+        self.pool = SandboxPool(
+            self.concurrency, settings.sandbox_limits(), first_slot=index * self.concurrency
+        )
+        self.runner_settings = RunnerSettings(
+            worker_id=worker_id,
+            lease_s=settings.executor_lease_s,
+            default_timeout_s=settings.executor_node_timeout_s,
+            max_timeout_s=settings.executor_max_node_timeout_s,
+            generated_dir=settings.executor_generated_dir,
+        )
+        self.stopping = threading.Event()
+        self.wakeup = threading.Event()
+        self.in_flight: dict[uuid.UUID, RunControl] = {}
+        self._lock = threading.Lock()
+        self._finished = threading.Event()
+        self.completed = 0
+
+    def stop(self) -> None:
+        """Stop claiming; :meth:`run` then drains and returns."""
+        self.stopping.set()
+        self.wakeup.set()
+
+    def run(self) -> None:
+        self.pool.start()
+        threads = ThreadPoolExecutor(self.concurrency, thread_name_prefix="execution")
+        heartbeat = threading.Thread(target=self._heartbeat, name="heartbeat", daemon=True)
+        heartbeat.start()
+        if self.settings.listen_url:
+            PendingListener(self.settings.listen_url, self.wakeup, self.stopping).start()
+        logger.info(
+            "worker started", extra={"action": "worker_started", "worker_id": self.worker_id}
+        )
+        try:
+            self._claim_loop(threads)
+            self._drain()
+        finally:
+            threads.shutdown(wait=True)
+            self._finished.set()
+            self.pool.close()
+            self.engine.dispose()
+            logger.info(
+                "worker stopped", extra={"action": "worker_stopped", "worker_id": self.worker_id}
+            )
+
+    def _claim_loop(self, threads: ThreadPoolExecutor) -> None:
+        delay = self.settings.executor_poll_interval_s
+        while not self.stopping.is_set():
+            if self.parent_pid is not None and os.getppid() != self.parent_pid:
+                logger.warning("supervisor gone", extra={"action": "supervisor_gone"})
+                self.stop()
+                break
+            claimed = self._claim()
+            for execution in claimed:
+                with self._lock:
+                    self.in_flight[execution.id] = RunControl()
+                threads.submit(self._run_one, execution)
+            if claimed:
+                delay = self.settings.executor_poll_interval_s
+                continue
+            self.wakeup.wait(delay)
+            self.wakeup.clear()
+            delay = min(delay * 2, self.settings.executor_max_poll_interval_s)
+
+    def _claim(self) -> list[ClaimedExecution]:
+        free = self.concurrency - len(self.in_flight)
+        if free <= 0:
+            return []
+        try:
+            with self.engine.begin() as connection:
+                return queue.claim_executions(
+                    connection,
+                    worker_id=self.worker_id,
+                    limit=min(free, self.settings.executor_batch_size),
+                    lease_s=self.settings.executor_lease_s,
+                )
+        except SQLAlchemyError as error:
+            logger.warning(
+                "claim failed", extra={"action": "claim_failed", "error": type(error).__name__}
+            )
+            return []
+
+    def _run_one(self, execution: ClaimedExecution) -> None:
+        control = self.in_flight[execution.id]
+        try:
+            run_execution(
+                execution,
+                engine=self.engine,
+                pool=self.pool,
+                settings=self.runner_settings,
+                control=control,
+            )
+        except Exception:
+            logger.exception(
+                "execution crashed the runner",
+                extra={"action": "execution_error", "execution_id": str(execution.id)},
+            )
+            self._hand_back([execution.id])
+        finally:
+            with self._lock:
+                del self.in_flight[execution.id]
+                self.completed += 1
+            self.wakeup.set()
+
+    def _heartbeat(self) -> None:
+        last_renewal = time.monotonic()
+        while not self._finished.wait(self.settings.executor_cancel_check_s):
+            with self._lock:
+                controls = dict(self.in_flight)
+            if not controls:
+                continue
+            try:
+                with self.engine.begin() as connection:
+                    if time.monotonic() - last_renewal >= self.settings.executor_heartbeat_s:
+                        held = queue.renew_leases(
+                            connection,
+                            worker_id=self.worker_id,
+                            execution_ids=list(controls),
+                            lease_s=self.settings.executor_lease_s,
+                        )
+                        last_renewal = time.monotonic()
+                        cancelled = {i for i, cancel in held.items() if cancel}
+                        lost = set(controls) - set(held)
+                    else:
+                        cancelled = queue.cancel_requested_ids(connection, worker_id=self.worker_id)
+                        lost = set()
+            except SQLAlchemyError as error:
+                logger.warning(
+                    "heartbeat failed",
+                    extra={"action": "heartbeat_failed", "error": type(error).__name__},
+                )
+                continue
+            for execution_id in cancelled | lost:
+                if execution_id in controls:
+                    controls[execution_id].lost |= execution_id in lost
+                    controls[execution_id].cancel.set()
+
+    def _drain(self) -> None:
+        deadline = time.monotonic() + self.settings.executor_graceful_timeout_s
+        while self.in_flight and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with self._lock:
+            remaining = dict(self.in_flight)
+        if remaining:
+            handed = self._hand_back(list(remaining))
+            for control in remaining.values():
+                control.lost = True
+                control.cancel.set()
+            logger.info(
+                "executions handed back",
+                extra={
+                    "action": "executions_handed_back",
+                    "execution_ids": [str(i) for i in handed],
+                },
+            )
+
+    def _hand_back(self, execution_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+        try:
+            with self.engine.begin() as connection:
+                return queue.hand_back_executions(
+                    connection, worker_id=self.worker_id, execution_ids=execution_ids
+                )
+        except SQLAlchemyError:
+            logger.exception("hand back failed", extra={"action": "hand_back_failed"})
+            return []

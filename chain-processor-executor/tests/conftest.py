@@ -1,0 +1,127 @@
+"""Databases for the executor tests: SQLite, PostgreSQL, and PostgreSQL through PgBouncer.
+
+Executor tests need real commits, several connections and NOTIFY, so each test gets a
+database of its own, cloned from a migrated template (procrastinate's ``tests/conftest.py``
+idea): ``CREATE DATABASE … TEMPLATE …`` on PostgreSQL, a file copy on SQLite. The
+``pgbouncer`` variant reaches the same kind of database through PgBouncer (transaction
+pooling), with LISTEN going straight to PostgreSQL as in production.
+
+PostgreSQL comes from ``TEST_DATABASE_URL`` (an admin URL) and PgBouncer from
+``TEST_PGBOUNCER_URL``; without them those variants are skipped with the reason, unless
+``CP_REQUIRE_POSTGRES=1`` makes them fail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import Engine, make_url
+
+from chain_processor_db import migrations
+from chain_processor_db.session import create_db_engine
+
+BACKENDS = ("sqlite", "postgres", "pgbouncer")
+
+
+@dataclass(frozen=True)
+class Database:
+    backend: str
+    url: str
+    pgbouncer: bool = False
+    listen_url: str | None = None
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.backend != "sqlite"
+
+    def engine(self) -> Engine:
+        return create_db_engine(self.url, pgbouncer=self.pgbouncer, pool_size=5)
+
+
+def env_url(variable: str) -> str:
+    url = os.environ.get(variable)
+    if url:
+        return url
+    reason = f"{variable} is not set: the PostgreSQL variants need it"
+    if os.environ.get("CP_REQUIRE_POSTGRES") == "1":
+        pytest.fail(f"{reason} (CP_REQUIRE_POSTGRES=1)", pytrace=False)
+    pytest.skip(reason)
+
+
+def url_for(server_url: str, name: str) -> str:
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    migrations.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    admin = env_url("TEST_DATABASE_URL")
+    name = f"cp_exec_template_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        migrations.upgrade(url_for(admin, name))
+        yield name
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _clone_postgres(request: pytest.FixtureRequest, backend: str) -> Iterator[Database]:
+    admin = env_url("TEST_DATABASE_URL")
+    server = env_url("TEST_PGBOUNCER_URL") if backend == "pgbouncer" else admin
+    template: str = request.getfixturevalue("postgres_template")
+    name = f"cp_exec_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield Database(
+            backend,
+            url_for(server, name),
+            pgbouncer=backend == "pgbouncer",
+            listen_url=url_for(admin, name),
+        )
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _database(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterator[Database]:
+    if backend == "sqlite":
+        path = tmp_path / "executor.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield Database("sqlite", f"sqlite:///{path}")
+    else:
+        yield from _clone_postgres(request, backend)
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A migrated database of this test's own, on each backend."""
+    yield from _database(request, request.param, tmp_path)
+
+
+@pytest.fixture(params=("postgres", "pgbouncer"))
+def pg_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A migrated PostgreSQL database of this test's own, directly and through PgBouncer."""
+    yield from _database(request, request.param, tmp_path)
+
+
+@pytest.fixture
+def engine(database: Database) -> Iterator[Engine]:
+    engine = database.engine()
+    yield engine
+    engine.dispose()

@@ -1,0 +1,203 @@
+"""Running claimed executions node by node, on every backend."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import Engine, update
+
+from chain_processor_core.models.status import ExecutionStatus
+from chain_processor_db.models import ChainExecution
+from chain_processor_executor import queue
+from chain_processor_executor.queue import ClaimedExecution
+from chain_processor_executor.recording import EVENTS_CHANNEL
+from chain_processor_executor.runner import RunControl, RunnerSettings, run_execution
+from chain_processor_executor.sandbox import SandboxPool
+from tests.conftest import Database
+from tests.factories import SUFFIX, UPPER, builtin, execution, make_chain, node_rows, submit
+
+SETTINGS = RunnerSettings(worker_id="runner-test", lease_s=30)
+SLEEPY = "import time\n\ndef node(text):\n    time.sleep(30)\n    return text\n"
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[SandboxPool]:
+    with SandboxPool(1) as pool:
+        yield pool
+
+
+def claim_one(engine: Engine, worker_id: str = SETTINGS.worker_id) -> ClaimedExecution:
+    with engine.begin() as connection:
+        [claimed] = queue.claim_executions(connection, worker_id=worker_id, limit=1, lease_s=30)
+    return claimed
+
+
+def run(engine: Engine, pool: SandboxPool, settings: RunnerSettings = SETTINGS) -> uuid.UUID:
+    claimed = claim_one(engine, settings.worker_id)
+    run_execution(claimed, engine=engine, pool=pool, settings=settings)
+    return claimed.id
+
+
+def test_runs_every_node_and_records_each(
+    engine: Engine, pool: SandboxPool, tmp_path: Path
+) -> None:
+    codes = [UPPER, SUFFIX, builtin("lowercase")]
+    version = make_chain(engine, codes, configs=[{}, {"suffix": "?", "_timeout_s": 2}, {}])
+    submit(engine, version, "hello")
+    settings = RunnerSettings(worker_id="w", generated_dir=tmp_path / "lib_chains_generated")
+    execution_id = run(engine, pool, settings)
+    row = execution(engine, execution_id)
+    assert (row.status, row.output_text, row.error, row.worker_id) == (
+        "succeeded", "hello?", None, None,
+    )  # fmt: skip
+    rows = node_rows(engine, execution_id)
+    assert [(r.position, r.input_text, r.output_text, r.status) for r in rows] == [
+        (0, "hello", "HELLO", "succeeded"),
+        (1, "HELLO", "HELLO?", "succeeded"),
+        (2, "HELLO?", "hello?", "succeeded"),
+    ]
+    assert all(r.execution_time_ms is not None and r.completed_at for r in rows)
+    assert len(list((tmp_path / "lib_chains_generated").glob("node_*.py"))) == 3
+
+
+def test_a_failing_node_stops_the_chain_with_its_error(engine: Engine, pool: SandboxPool) -> None:
+    failing = "def node(text):\n    raise ValueError('no vowels allowed')\n"
+    version = make_chain(engine, [UPPER, failing, UPPER])
+    execution_id = submit(engine, version)
+    run(engine, pool)
+    row = execution(engine, execution_id)
+    assert (row.status, row.error_code) == ("failed", "node_error")
+    assert row.error == "Node 1 (node-1) failed: ValueError: no vowels allowed"
+    rows = node_rows(engine, execution_id)
+    assert [(r.position, r.status, r.error_code) for r in rows] == [
+        (0, "succeeded", None),
+        (1, "failed", "node_error"),
+    ]
+
+
+def test_timeouts_come_from_the_step_then_the_chain(engine: Engine, pool: SandboxPool) -> None:
+    version = make_chain(engine, [SLEEPY], metadata={"timeout_s": 0.3})
+    execution_id = submit(engine, version)
+    run(engine, pool)
+    row = execution(engine, execution_id)
+    assert (row.status, row.error_code) == ("timed_out", "timeout")
+    assert "(0.3 s)" in (row.error or "")
+    assert node_rows(engine, execution_id)[0].status == "timed_out"
+    version = make_chain(engine, [SLEEPY], configs=[{"_timeout_s": 0.2}], metadata={"timeout_s": 9})
+    execution_id = submit(engine, version)
+    run(engine, pool)
+    assert "(0.2 s)" in (execution(engine, execution_id).error or "")
+
+
+def test_invalid_code_and_empty_input_fail_before_the_sandbox(
+    engine: Engine, pool: SandboxPool
+) -> None:
+    version = make_chain(engine, ["def nod(text):\n    return text\n"])
+    execution_id = submit(engine, version)
+    run(engine, pool)
+    row = execution(engine, execution_id)
+    assert (row.status, row.error_code) == ("failed", "load_error")
+    assert "must define a top-level function `node`" in (row.error or "")
+    version = make_chain(engine, ["def node(text):\n    return ''\n", UPPER])
+    execution_id = submit(engine, version)
+    run(engine, pool)
+    row = execution(engine, execution_id)
+    assert (row.status, row.error_code) == ("failed", "invalid_input")
+    assert "Node 1" in (row.error or "")
+
+
+def test_cancel_during_a_node_kills_it(engine: Engine, pool: SandboxPool) -> None:
+    execution_id = submit(engine, make_chain(engine, [SLEEPY, UPPER]))
+    claimed = claim_one(engine)
+    control = RunControl()
+    timer = threading.Timer(0.3, control.cancel.set)
+    timer.start()
+    started = time.monotonic()
+    status = run_execution(claimed, engine=engine, pool=pool, settings=SETTINGS, control=control)
+    assert time.monotonic() - started < 10  # safety bound: the node sleeps 30 s
+    assert status is ExecutionStatus.CANCELLED
+    row = execution(engine, execution_id)
+    assert (row.status, row.error_code) == ("cancelled", "cancelled")
+    assert [(r.position, r.status) for r in node_rows(engine, execution_id)] == [(0, "cancelled")]
+
+
+def test_cancel_requested_in_the_database_stops_before_the_next_node(
+    engine: Engine, pool: SandboxPool
+) -> None:
+    execution_id = submit(engine, make_chain(engine, [UPPER, UPPER, UPPER]))
+    claimed = claim_one(engine)
+    with engine.begin() as connection:
+        connection.execute(update(ChainExecution).values(cancel_requested=True))
+    status = run_execution(claimed, engine=engine, pool=pool, settings=SETTINGS)
+    assert status is ExecutionStatus.CANCELLED
+    assert [r.position for r in node_rows(engine, execution_id)] == [0]
+
+
+def test_rerun_from_node_n_reuses_earlier_outputs(engine: Engine, pool: SandboxPool) -> None:
+    version = make_chain(engine, [UPPER, SUFFIX, SUFFIX], configs=[{}, {}, {"suffix": "?"}])
+    parent = submit(engine, version, "abc")
+    run(engine, pool)
+    child = submit(engine, version, "abc", parent_execution_id=parent, start_position=2)
+    run(engine, pool)
+    row = execution(engine, child)
+    assert (row.status, row.output_text) == ("succeeded", "ABC!?")
+    rows = node_rows(engine, child)
+    assert [(r.position, r.output_text) for r in rows] == [(0, "ABC"), (1, "ABC!"), (2, "ABC!?")]
+    assert rows[0].metadata_json == {"copied_from": str(parent)}
+    orphan = submit(engine, version, "abc", start_position=1)
+    run(engine, pool)
+    assert execution(engine, orphan).error_code == "rerun_source_missing"
+
+
+def test_a_retry_overwrites_the_earlier_attempt(engine: Engine, pool: SandboxPool) -> None:
+    execution_id = submit(engine, make_chain(engine, [UPPER, UPPER]))
+    claim_one(engine, "first-worker")
+    with engine.begin() as connection:
+        queue.hand_back_executions(connection, worker_id="first-worker")
+    run(engine, pool)
+    run_again = node_rows(engine, execution_id)
+    assert [r.position for r in run_again] == [0, 1]
+    assert execution(engine, execution_id).status == "succeeded"
+
+
+def test_a_worker_that_lost_its_lease_writes_nothing(engine: Engine, pool: SandboxPool) -> None:
+    execution_id = submit(engine, make_chain(engine, [UPPER]))
+    claimed = claim_one(engine)
+    with engine.begin() as connection:
+        queue.hand_back_executions(connection, worker_id=SETTINGS.worker_id)
+    control = RunControl()
+    assert (
+        run_execution(claimed, engine=engine, pool=pool, settings=SETTINGS, control=control) is None
+    )
+    assert control.lost
+    assert node_rows(engine, execution_id) == []
+    assert execution(engine, execution_id).status == "pending"
+
+
+def test_a_version_without_steps_fails(engine: Engine, pool: SandboxPool) -> None:
+    execution_id = submit(engine, make_chain(engine, []))
+    run(engine, pool)
+    assert execution(engine, execution_id).error_code == "no_steps"
+
+
+def test_each_node_is_published_as_it_finishes(pg_database: Database, pool: SandboxPool) -> None:
+    engine = pg_database.engine()
+    assert pg_database.listen_url is not None
+    execution_id = submit(engine, make_chain(engine, [UPPER, UPPER]))
+    with psycopg.connect(pg_database.listen_url, autocommit=True) as listener:
+        listener.execute(f"LISTEN {EVENTS_CHANNEL}")
+        run(engine, pool)
+        events = [json.loads(n.payload) for n in listener.notifies(timeout=5, stop_after=3)]
+    assert events == [
+        {"execution_id": str(execution_id), "position": 0, "status": "succeeded"},
+        {"execution_id": str(execution_id), "position": 1, "status": "succeeded"},
+        {"execution_id": str(execution_id), "position": None, "status": "succeeded"},
+    ]
+    engine.dispose()

@@ -1,0 +1,153 @@
+"""The real thing: ``chain-processor-executor`` processes on PostgreSQL through PgBouncer."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from tests.conftest import Database, _database
+from tests.factories import UPPER, builtin, execution, make_chain, node_rows, submit
+from tests.integration.test_worker import wait_for
+
+SLOW = "import time\n\ndef node(text):\n    time.sleep(1.5)\n    return text + '.'\n"
+
+
+@pytest.fixture
+def bouncer_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    yield from _database(request, "pgbouncer", tmp_path)
+
+
+@pytest.fixture
+def engine(bouncer_database: Database) -> Iterator[Engine]:
+    engine = bouncer_database.engine()
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def launch(
+    bouncer_database: Database, tmp_path: Path
+) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
+    processes: list[subprocess.Popen[bytes]] = []
+
+    def start(*arguments: str, **settings: str) -> subprocess.Popen[bytes]:
+        environment = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "DATABASE_URL": bouncer_database.url,
+            "DATABASE_PGBOUNCER": "true",
+            "DATABASE_LISTEN_URL": bouncer_database.listen_url or "",
+            "EXECUTOR_WORKERS": "2",
+            "EXECUTOR_CONCURRENCY": "1",
+            "EXECUTOR_POLL_INTERVAL_S": "0.1",
+            "EXECUTOR_MAX_POLL_INTERVAL_S": "0.5",
+            "EXECUTOR_LEASE_S": "2",
+            "EXECUTOR_HEARTBEAT_S": "0.5",
+            "EXECUTOR_REAP_INTERVAL_S": "0.5",
+            "EXECUTOR_GRACEFUL_TIMEOUT_S": "10",
+            "EXECUTOR_GENERATED_DIR": str(tmp_path / "generated"),
+            **{k: v for k, v in os.environ.items() if k.startswith("COVERAGE_")},
+            **settings,
+        }
+        command = [sys.executable, "-m", "chain_processor_executor.main", *arguments]
+        process = subprocess.Popen(command, env=environment, cwd=tmp_path)
+        processes.append(process)
+        return process
+
+    yield start
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def children(pid: int) -> dict[str, int]:
+    """Worker id → pid of the supervisor's worker processes."""
+    found = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            arguments = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+            if b"--worker-id" in arguments:
+                found[arguments[arguments.index(b"--worker-id") + 1].decode()] = int(child)
+    return found
+
+
+def status(engine: Engine, execution_id: uuid.UUID) -> str:
+    return execution(engine, execution_id).status
+
+
+def test_supervisor_runs_executions_and_drains_on_sigterm(
+    engine: Engine, launch: Callable[..., subprocess.Popen[bytes]]
+) -> None:
+    quick = make_chain(engine, [builtin("uppercase"), UPPER])
+    ids = [submit(engine, quick, f"text {i}") for i in range(10)]
+    supervisor = launch()
+    wait_for(lambda: all(status(engine, i) == "succeeded" for i in ids), timeout_s=60)
+    slow_id = submit(engine, make_chain(engine, [SLOW]))
+    wait_for(lambda: status(engine, slow_id) == "running")
+    supervisor.send_signal(signal.SIGTERM)
+    assert supervisor.wait(60) == 0
+    row = execution(engine, slow_id)
+    assert (row.status, row.output_text) == ("succeeded", "hello.")  # finished within grace
+
+
+def test_a_killed_worker_is_replaced_and_its_execution_completes_once(
+    engine: Engine, launch: Callable[..., subprocess.Popen[bytes]]
+) -> None:
+    execution_id = submit(engine, make_chain(engine, [UPPER, SLOW, UPPER]))
+    supervisor = launch()
+    wait_for(lambda: node_rows(engine, execution_id) != [])  # node 0 done, node 1 running
+    holder = execution(engine, execution_id).worker_id
+    assert holder is not None
+    workers = children(supervisor.pid)
+    os.kill(workers[holder], signal.SIGKILL)
+    wait_for(lambda: status(engine, execution_id) == "succeeded", timeout_s=60)
+    row = execution(engine, execution_id)
+    assert (row.output_text, row.attempts) == ("HELLO.", 2)
+    assert [r.position for r in node_rows(engine, execution_id)] == [0, 1, 2]
+    wait_for(lambda: len(children(supervisor.pid)) == 2)
+    assert holder not in children(supervisor.pid)
+    supervisor.send_signal(signal.SIGTERM)
+    assert supervisor.wait(60) == 0
+
+
+def test_kill_9_of_a_lone_worker_completes_once_after_lease_expiry(
+    engine: Engine, launch: Callable[..., subprocess.Popen[bytes]]
+) -> None:
+    execution_id = submit(engine, make_chain(engine, [UPPER, SLOW]))
+    lone = launch("worker", "--worker-id", "lone-worker")
+    wait_for(lambda: node_rows(engine, execution_id) != [])
+    lone.send_signal(signal.SIGKILL)
+    lone.wait(10)
+    assert execution(engine, execution_id).worker_id == "lone-worker"
+    # A supervisor elsewhere knows nothing of lone-worker: only its reaper can help.
+    supervisor = launch()
+    wait_for(lambda: status(engine, execution_id) == "succeeded", timeout_s=60)
+    assert execution(engine, execution_id).attempts == 2
+    supervisor.send_signal(signal.SIGTERM)
+    assert supervisor.wait(60) == 0
+
+
+def test_workers_stop_when_their_supervisor_is_killed(
+    engine: Engine, launch: Callable[..., subprocess.Popen[bytes]]
+) -> None:
+    supervisor = launch()
+    wait_for(lambda: len(children(supervisor.pid)) == 2)
+    workers = list(children(supervisor.pid).values())
+    supervisor.kill()
+    supervisor.wait(10)
+
+    def gone(pid: int) -> bool:
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+        except FileNotFoundError:
+            return True
+
+    wait_for(lambda: all(gone(pid) for pid in workers), timeout_s=60)

@@ -1,0 +1,128 @@
+"""A worker in this process: claims, runs, heartbeats, wakes on NOTIFY, drains on stop."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import Engine, update
+
+from chain_processor_db.models import ChainExecution
+from chain_processor_executor.config import ExecutorSettings
+from chain_processor_executor.listener import PENDING_CHANNEL
+from chain_processor_executor.worker import Worker
+from tests.conftest import Database
+from tests.factories import UPPER, builtin, execution, make_chain, submit
+
+SLEEPY = "import time\n\ndef node(text):\n    time.sleep(30)\n    return text\n"
+
+
+def wait_for(condition: Callable[[], bool], timeout_s: float = 30) -> None:
+    """Wait for ``condition``; the timeout is only a safety net."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.02)
+
+
+def settings_for(database: Database, tmp_path: Path, **overrides: object) -> ExecutorSettings:
+    values: dict[str, object] = {
+        "database_url": database.url,
+        "database_pgbouncer": database.pgbouncer,
+        "database_listen_url": database.listen_url,
+        "executor_concurrency": 2,
+        "executor_poll_interval_s": 0.05,
+        "executor_max_poll_interval_s": 0.2,
+        "executor_cancel_check_s": 0.1,
+        "executor_heartbeat_s": 0.2,
+        "executor_generated_dir": tmp_path / "generated",
+        **overrides,
+    }
+    return ExecutorSettings.model_validate(values)
+
+
+@pytest.fixture
+def start_worker(database: Database, tmp_path: Path) -> Iterator[Callable[..., Worker]]:
+    started: list[tuple[Worker, threading.Thread]] = []
+
+    def start(**overrides: object) -> Worker:
+        worker = Worker(settings_for(database, tmp_path, **overrides), worker_id="test-worker")
+        thread = threading.Thread(target=worker.run)
+        thread.start()
+        started.append((worker, thread))
+        return worker
+
+    yield start
+    for worker, thread in started:
+        worker.stop()
+        thread.join(60)
+
+
+def status(engine: Engine, execution_id: uuid.UUID) -> str:
+    return execution(engine, execution_id).status
+
+
+def test_worker_runs_what_is_submitted(engine: Engine, start_worker: Callable[..., Worker]) -> None:
+    version = make_chain(engine, [UPPER, builtin("uppercase")])
+    ids = [submit(engine, version, f"text {i}") for i in range(6)]
+    worker = start_worker()
+    wait_for(lambda: all(status(engine, i) == "succeeded" for i in ids))
+    assert [execution(engine, i).output_text for i in ids] == [f"TEXT {i}" for i in range(6)]
+    assert worker.completed == 6
+
+
+def test_cancel_reaches_a_running_node_through_the_heartbeat(
+    engine: Engine, start_worker: Callable[..., Worker]
+) -> None:
+    execution_id = submit(engine, make_chain(engine, [SLEEPY]))
+    start_worker()
+    wait_for(lambda: status(engine, execution_id) == "running")
+    with engine.begin() as connection:
+        connection.execute(update(ChainExecution).values(cancel_requested=True))
+    wait_for(lambda: status(engine, execution_id) == "cancelled", timeout_s=10)
+
+
+def test_stop_hands_back_what_does_not_finish_in_time(
+    engine: Engine, start_worker: Callable[..., Worker]
+) -> None:
+    execution_id = submit(engine, make_chain(engine, [SLEEPY]))
+    worker = start_worker(executor_graceful_timeout_s=0.2)
+    wait_for(lambda: status(engine, execution_id) == "running")
+    worker.stop()
+    wait_for(lambda: worker._finished.is_set())
+    row = execution(engine, execution_id)
+    assert (row.status, row.worker_id, row.attempts) == ("pending", None, 0)
+
+
+def test_notify_wakes_an_idle_worker(
+    database: Database, engine: Engine, start_worker: Callable[..., Worker]
+) -> None:
+    if not database.is_postgres:
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL only; SQLite workers poll")
+    assert database.listen_url is not None
+    version = make_chain(engine, [UPPER])
+    # Idle polling every 60 s: only the notification can make this run within the test.
+    start_worker(executor_poll_interval_s=60, executor_max_poll_interval_s=60)
+    time.sleep(0.5)  # let the worker go idle and the listener connect
+    execution_id = submit(engine, version)
+    with psycopg.connect(database.listen_url, autocommit=True) as connection:
+        connection.execute(f"NOTIFY {PENDING_CHANNEL}")
+    wait_for(lambda: status(engine, execution_id) == "succeeded", timeout_s=20)
+
+
+def test_a_worker_whose_supervisor_died_stops_by_itself(database: Database, tmp_path: Path) -> None:
+    if database.backend != "sqlite":
+        pytest.skip("one backend is enough for this check")
+    worker = Worker(
+        settings_for(database, tmp_path), worker_id="orphan", parent_pid=os.getppid() + 10**6
+    )
+    thread = threading.Thread(target=worker.run)
+    thread.start()
+    thread.join(60)
+    assert not thread.is_alive() and worker.stopping.is_set()

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+import pytest
+
+from chain_processor_executor.config import ExecutorSettings, get_settings
+from chain_processor_executor.logs import JSONFormatter, configure_logging
+
+
+def settings(**values: object) -> ExecutorSettings:
+    return ExecutorSettings.model_validate(values)
+
+
+def test_listen_url_defaults_to_the_direct_postgres_url() -> None:
+    direct = settings(database_url="postgresql://u:p%40ss@db:5432/cp")
+    assert direct.listen_url == "postgresql://u:p%40ss@db:5432/cp"
+    assert settings(database_url="postgresql://db/cp", database_pgbouncer=True).listen_url is None
+    assert settings(database_url="sqlite:///x.db").listen_url is None
+    explicit = settings(
+        database_url="postgresql://bouncer/cp", database_listen_url="postgresql://db/cp"
+    )
+    assert explicit.listen_url == "postgresql://db/cp"
+
+
+def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EXECUTOR_WORKERS", "3")
+    monkeypatch.setenv("EXECUTOR_SANDBOX_MEMORY_MB", "256")
+    get_settings.cache_clear()
+    try:
+        loaded = get_settings()
+        assert loaded.executor_workers == 3
+        assert loaded.sandbox_limits().memory_bytes == 256 * 1024 * 1024
+    finally:
+        get_settings.cache_clear()
+
+
+def test_log_lines_are_json_with_the_extra_fields() -> None:
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        record = logging.getLogger("x").makeRecord(
+            "x", logging.INFO, __file__, 1, "execution finished", (), exc_info=sys.exc_info(),
+            extra={"action": "execution_finished", "execution_id": "abc"},
+        )  # fmt: skip
+    event = json.loads(JSONFormatter().format(record))
+    assert event["message"] == "execution finished"
+    assert "ValueError: boom" in event["exception"]
+    assert (event["action"], event["execution_id"], event["level"]) == (
+        "execution_finished", "abc", "info",
+    )  # fmt: skip
+
+
+def test_configure_logging_installs_one_handler() -> None:
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        configure_logging("debug", json_lines=False)
+        assert len(root.handlers) == 1 and root.level == logging.DEBUG
+        configure_logging("info")
+        assert isinstance(root.handlers[0].formatter, JSONFormatter)
+    finally:
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])
