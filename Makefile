@@ -31,4 +31,4 @@ typecheck: venv
 	  (cd $$(dirname $$project) && ../.venv/bin/mypy src) || exit 1; done
 
 clean:
-	rm -rf .venv var
+	rm -rf .venv .venv-deploy var

@@ -25,8 +25,8 @@ export CP_REQUIRE_POSTGRES=1
 python_components=()
 for project in chain-processor-*/pyproject.toml; do python_components+=("$(dirname "$project")"); done
 
-step "ruff" .venv/bin/ruff check --config ruff.toml "${python_components[@]}"
-step "ruff format" .venv/bin/ruff format --check --config ruff.toml "${python_components[@]}"
+step "ruff" .venv/bin/ruff check --config ruff.toml "${python_components[@]}" chain-processor-deployment
+step "ruff format" .venv/bin/ruff format --check --config ruff.toml "${python_components[@]}" chain-processor-deployment
 for component in "${python_components[@]}"; do
   step "mypy --strict $component" bash -c "cd $component && $root/.venv/bin/mypy src"
 done
@@ -37,6 +37,9 @@ for component in "${python_components[@]}"; do
     --cov=$package --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=90 \
     --junitxml=$root/$results/$component.xml -p no:cacheprovider"
 done
+
+step "chain-processor-deployment (compose, helm, promtool/amtool, dashboards, restore drill)" \
+  chain-processor-deployment/scripts/test.sh --junitxml="$root/$results/chain-processor-deployment.xml"
 
 echo
 .venv/bin/python scripts/summarize-tests.py "$results"/*.xml
