@@ -1,0 +1,164 @@
+"""What handlers receive through ``Depends``, declared once as ``Annotated`` aliases.
+
+Tests swap ``get_session`` (and nothing else) with ``app.dependency_overrides``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
+from starlette.requests import HTTPConnection
+
+from chain_processor_api.api.audit import Audit
+from chain_processor_api.core.config import Settings
+from chain_processor_api.core.errors import NotAuthenticatedError, PermissionDeniedError
+from chain_processor_api.core.security import decode_access_token
+from chain_processor_api.core.throttle import LoginThrottle
+from chain_processor_core.models.common import Role, has_role
+from chain_processor_db.models import User
+from chain_processor_db.repositories.auth import get_auth_session
+
+TOKEN_URL = "/api/v1/login/access-token"  # API_PREFIX + the login route
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
+
+
+SessionFactory = Callable[[], AbstractContextManager[Session]]
+
+
+def get_settings(connection: HTTPConnection) -> Settings:
+    settings: Settings = connection.app.state.settings
+    return settings
+
+
+def get_session(connection: HTTPConnection) -> Iterator[Session]:
+    """A session per request; the handler commits, anything uncommitted is rolled back."""
+    with connection.app.state.session_factory() as session:
+        yield session
+
+
+def get_session_factory(connection: HTTPConnection) -> SessionFactory:
+    """Short sessions on demand, for long-lived streams that must not hold a connection."""
+    factory: SessionFactory = connection.app.state.session_factory
+    return factory
+
+
+def get_login_throttle(request: Request) -> LoginThrottle:
+    throttle: LoginThrottle = request.app.state.login_throttle
+    return throttle
+
+
+def get_client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+SessionFactoryDep = Annotated[SessionFactory, Depends(get_session_factory)]
+ThrottleDep = Annotated[LoginThrottle, Depends(get_login_throttle)]
+ClientAddress = Annotated[str, Depends(get_client_address)]
+TokenDep = Annotated[str | None, Depends(oauth2_scheme)]
+
+
+def authenticate(session: Session, settings: Settings, token: str | None) -> tuple[User, uuid.UUID]:
+    """The active user of a valid access token whose sign-in session is still live, and
+    that session's id."""
+    if not token:
+        raise NotAuthenticatedError()
+    claims = decode_access_token(settings, token)
+    auth_session = get_auth_session(session=session, session_id=claims.session_id)
+    if (
+        auth_session is None
+        or auth_session.user_id != claims.user_id
+        or auth_session.revoked_at is not None
+    ):
+        raise NotAuthenticatedError("The session has ended; sign in again")
+    user = session.get(User, claims.user_id)
+    if user is None or not user.is_active:
+        raise NotAuthenticatedError("The account is not active")
+    return user, auth_session.id
+
+
+def get_current_user(
+    request: Request, session: SessionDep, settings: SettingsDep, token: TokenDep
+) -> User:
+    user, session_id = authenticate(session, settings, token)
+    request.state.auth_session_id = session_id
+    request.state.user = user
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def get_stream_user(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    token: TokenDep,
+    access_token: Annotated[
+        str | None,
+        Query(max_length=4096, description="For EventSource, which cannot send headers."),
+    ] = None,
+) -> User:
+    """Like the current user, but the token may also come as ``?access_token=``."""
+    return get_current_user(request, session, settings, token or access_token)
+
+
+def get_auth_session_id(request: Request, _user: CurrentUser) -> uuid.UUID:
+    session_id: uuid.UUID = request.state.auth_session_id
+    return session_id
+
+
+CurrentSessionId = Annotated[uuid.UUID, Depends(get_auth_session_id)]
+
+
+def roles_of(user: User) -> list[Role]:
+    """A user's roles; a superuser is an admin whatever its role list says."""
+    roles = [Role(role) for role in user.roles if role in Role.__members__.values()]
+    return [*roles, Role.ADMIN] if user.is_superuser else roles
+
+
+def check_role(user: User, role: Role) -> User:
+    if not has_role(roles_of(user), role):
+        raise PermissionDeniedError(f"This needs the {role.value} role")
+    return user
+
+
+def require_role(role: Role) -> Any:
+    """A dependency giving the current user if it holds ``role`` (or a higher one)."""
+
+    def check(user: CurrentUser) -> User:
+        return check_role(user, role)
+
+    return Depends(check)
+
+
+ViewerUser = Annotated[User, require_role(Role.VIEWER)]
+EditorUser = Annotated[User, require_role(Role.EDITOR)]
+AdminUser = Annotated[User, require_role(Role.ADMIN)]
+
+
+def _stream_viewer(user: Annotated[User, Depends(get_stream_user)]) -> User:
+    return check_role(user, Role.VIEWER)
+
+
+StreamViewer = Annotated[User, Depends(_stream_viewer)]
+
+
+def get_audit(request: Request, session: SessionDep, address: ClientAddress) -> Audit:
+    return Audit(
+        session=session,
+        request_id=request.scope.get("state", {}).get("request_id"),
+        client_address=address,
+        state=request.state,
+    )
+
+
+AuditDep = Annotated[Audit, Depends(get_audit)]

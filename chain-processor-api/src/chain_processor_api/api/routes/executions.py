@@ -1,0 +1,251 @@
+"""Executions (FR-3, FR-9): submit, read, list, node results, cancel, re-run from a step.
+
+Submitting never needs the executor: the run is queued (``pending``) and the executor picks
+it up when it is there. Viewers read every execution; editors submit, and cancel or re-run
+their own (admins anyone's).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+import anyio.to_thread
+from fastapi import APIRouter, Header, Query, Request, Response, WebSocket, status
+from fastapi.responses import StreamingResponse
+from starlette.websockets import WebSocketDisconnect
+
+from chain_processor_api.api.deps import (
+    AuditDep,
+    EditorUser,
+    SessionDep,
+    SessionFactoryDep,
+    SettingsDep,
+    StreamViewer,
+    ViewerUser,
+    authenticate,
+    check_role,
+    roles_of,
+)
+from chain_processor_api.core.errors import NotAuthenticatedError, PermissionDeniedError
+from chain_processor_api.schemas.executions import ExecutionQuery, ExecutionRerun
+from chain_processor_api.services import executions as executions_service
+from chain_processor_api.services.live import ExecutionEvents, watch
+from chain_processor_core.exceptions.errors import ExecutionNotFoundError
+from chain_processor_core.models import (
+    ExecutionCreate,
+    ExecutionPublic,
+    NodeExecutionPublic,
+    Page,
+    Role,
+    has_role,
+)
+from chain_processor_db.models import ChainExecution, User
+from chain_processor_db.repositories import executions as executions_repo
+
+router = APIRouter(prefix="/executions", tags=["executions"])
+
+
+def _trace(request: Request, traceparent: str | None) -> dict[str, str]:
+    request_id = request.scope.get("state", {}).get("request_id")
+    return executions_service.trace_metadata(request_id, traceparent)
+
+
+@router.post(
+    "",
+    response_model=ExecutionPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": ExecutionPublic, "description": "Repeated idempotency key"}},
+)
+def create_execution(
+    execution_in: ExecutionCreate,
+    request: Request,
+    response: Response,
+    user: EditorUser,
+    session: SessionDep,
+    audit: AuditDep,
+    traceparent: Annotated[str | None, Header(max_length=256)] = None,
+) -> ChainExecution:
+    """Queue a run of a chain (its current version unless ``version`` names one).
+
+    201 with the new execution; 200 with the first one when ``idempotency_key`` repeats a
+    key you used before. The request id and W3C ``traceparent`` go into its metadata.
+    """
+    execution, created = executions_service.submit(
+        session, execution_in, user_id=user.id, trace=_trace(request, traceparent)
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+        return execution
+    request.app.state.metrics.executions_submitted.inc()
+    audit.record("execution.create", "execution", execution.id, after=_public(execution))
+    session.commit()
+    return execution
+
+
+@router.get("", response_model=Page[ExecutionPublic])
+def read_executions(
+    filters: Annotated[ExecutionQuery, Query()], _user: ViewerUser, session: SessionDep
+) -> Page[ExecutionPublic]:
+    """Newest first; filter by status, chain (``strategy_id``), user (``created_by_id``) and
+    creation time (``created_after`` ≤ t < ``created_before``)."""
+    executions, count = executions_repo.list_executions(session=session, filters=filters)
+    return Page(data=[_public(e) for e in executions], count=count)
+
+
+@router.get("/{execution_id}", response_model=ExecutionPublic)
+def read_execution(
+    execution_id: uuid.UUID, _user: ViewerUser, session: SessionDep
+) -> ChainExecution:
+    return executions_repo.get_execution(session=session, execution_id=execution_id)
+
+
+@router.get("/{execution_id}/nodes", response_model=Page[NodeExecutionPublic])
+def read_node_executions(
+    execution_id: uuid.UUID, _user: ViewerUser, session: SessionDep
+) -> Page[NodeExecutionPublic]:
+    """What each step of the run did, by position."""
+    executions_repo.get_execution(session=session, execution_id=execution_id)
+    found = executions_repo.list_node_executions(session=session, execution_id=execution_id)
+    return Page(data=[NodeExecutionPublic.model_validate(n) for n in found], count=len(found))
+
+
+@router.post("/{execution_id}/cancel", response_model=ExecutionPublic)
+def cancel_execution(
+    execution_id: uuid.UUID, user: EditorUser, session: SessionDep, audit: AuditDep
+) -> ChainExecution:
+    """A pending run is cancelled at once; a running one is asked to stop (the executor
+    ends it). A run that already ended is a 409."""
+    execution = executions_repo.get_execution(session=session, execution_id=execution_id)
+    _check_owner(user, execution, "cancel")
+    before = _public(execution)
+    executions_repo.request_cancel(session=session, execution=execution)
+    audit.record(
+        "execution.cancel", "execution", execution.id, before=before, after=_public(execution)
+    )
+    session.commit()
+    return execution
+
+
+@router.post(
+    "/{execution_id}/rerun", response_model=ExecutionPublic, status_code=status.HTTP_201_CREATED
+)
+def rerun_execution(
+    execution_id: uuid.UUID,
+    body: ExecutionRerun,
+    request: Request,
+    user: EditorUser,
+    session: SessionDep,
+    audit: AuditDep,
+    traceparent: Annotated[str | None, Header(max_length=256)] = None,
+) -> ChainExecution:
+    """A new execution of the same chain version from step ``from_position``, with
+    ``parent_execution_id`` set; it starts from the input that step received before."""
+    parent = executions_repo.get_execution(session=session, execution_id=execution_id)
+    _check_owner(user, parent, "re-run")
+    execution = executions_service.rerun(
+        session,
+        parent,
+        from_position=body.from_position,
+        priority=body.priority,
+        user_id=user.id,
+        trace=_trace(request, traceparent),
+    )
+    audit.record("execution.rerun", "execution", execution.id, after=_public(execution))
+    session.commit()
+    request.app.state.metrics.executions_submitted.inc()
+    return execution
+
+
+@router.get(
+    "/{execution_id}/events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "Server-sent events"}},
+)
+def read_execution_events(
+    execution_id: uuid.UUID,
+    request: Request,
+    _user: StreamViewer,
+    session: SessionDep,
+    factory: SessionFactoryDep,
+    settings: SettingsDep,
+) -> StreamingResponse:
+    """Server-sent events of one execution: ``node`` and ``execution`` events with the
+    public shapes, the current state first, until the execution ends. The token may be
+    passed as ``?access_token=`` (EventSource cannot send headers)."""
+    executions_repo.get_execution(session=session, execution_id=execution_id)
+    session.commit()  # release the connection: the stream loads with short sessions
+    hub: ExecutionEvents = request.app.state.execution_events
+
+    async def stream() -> AsyncIterator[str]:
+        async for event in watch(
+            execution_id, factory=factory, hub=hub, poll_seconds=settings.live_poll_seconds
+        ):
+            yield f"event: {event['type']}\ndata: {json.dumps(event['data'])}\n\n"
+
+    return StreamingResponse(
+        stream(), media_type="text/event-stream", headers={"X-Accel-Buffering": "no"}
+    )
+
+
+WS_UNAUTHORIZED, WS_FORBIDDEN, WS_NOT_FOUND = 4401, 4403, 4404
+
+
+@router.websocket("/{execution_id}/ws")
+async def execution_websocket(
+    websocket: WebSocket,
+    execution_id: uuid.UUID,
+    factory: SessionFactoryDep,
+    settings: SettingsDep,
+    access_token: Annotated[str | None, Query(max_length=4096)] = None,
+) -> None:
+    """The same events as ``/events`` as JSON messages ``{"type", "data"}``; closes with
+    1000 when the execution ends. Token: ``?access_token=`` or the Authorization header;
+    refusals close with 4401 (not signed in), 4403 (role) or 4404 (no such execution)."""
+    header = websocket.headers.get("authorization", "")
+    token = access_token or (header[7:] if header.lower().startswith("bearer ") else None)
+    code = await anyio.to_thread.run_sync(
+        _check_stream_access, factory, settings, token, execution_id
+    )
+    if code is not None:
+        await websocket.close(code=code)
+        return
+    await websocket.accept()
+    hub: ExecutionEvents = websocket.app.state.execution_events
+    events = watch(execution_id, factory=factory, hub=hub, poll_seconds=settings.live_poll_seconds)
+    try:
+        async for event in events:
+            await websocket.send_json(event)
+    except WebSocketDisconnect:
+        return
+    await websocket.close(code=1000)
+
+
+def _check_stream_access(
+    factory: SessionFactoryDep, settings: SettingsDep, token: str | None, execution_id: uuid.UUID
+) -> int | None:
+    with factory() as session:
+        try:
+            user, _session_id = authenticate(session, settings, token)
+            check_role(user, Role.VIEWER)
+            executions_repo.get_execution(session=session, execution_id=execution_id)
+        except NotAuthenticatedError:
+            return WS_UNAUTHORIZED
+        except PermissionDeniedError:
+            return WS_FORBIDDEN
+        except ExecutionNotFoundError:
+            return WS_NOT_FOUND
+        finally:
+            session.commit()
+    return None
+
+
+def _public(execution: ChainExecution) -> ExecutionPublic:
+    return ExecutionPublic.model_validate(execution)
+
+
+def _check_owner(user: User, execution: ChainExecution, what: str) -> None:
+    if execution.created_by_id != user.id and not has_role(roles_of(user), Role.ADMIN):
+        raise PermissionDeniedError(f"Only its submitter or an admin may {what} an execution")

@@ -1,0 +1,1 @@
+"""What every route relies on: settings, errors, security, middleware and logging."""

@@ -1,0 +1,197 @@
+"""The one table from errors to HTTP responses.
+
+Every error body has the same shape: ``{"detail": ..., "code": ..., "field": ...}`` (request
+validation errors add ``errors``, the list of every field at fault; a 500 adds the
+``request_id`` to quote). Domain errors come from :mod:`chain_processor_core.exceptions`;
+the three below are the API's own (authentication, permission, throttling) until core has
+them. Nothing unexpected ever reaches a client: it becomes a generic 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from chain_processor_core.exceptions.errors import (
+    ChainProcessorError,
+    ConflictError,
+    ExecutionError,
+    InvalidTransitionError,
+    NodeLoadError,
+    NotFoundError,
+    ServiceUnavailableError,
+    StrategyLoadError,
+    ValidationError,
+)
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_UNAVAILABLE_SECONDS = 5
+
+
+class NotAuthenticatedError(ChainProcessorError):
+    """Not authenticated: sign in and send a valid access token."""
+
+    code = "not_authenticated"
+
+
+class PermissionDeniedError(ChainProcessorError):
+    """You are not allowed to do this."""
+
+    code = "forbidden"
+
+
+class TooManyRequestsError(ChainProcessorError):
+    """Too many attempts; try again later."""
+
+    code = "too_many_requests"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = max(1, retry_after)
+
+
+STATUS_BY_ERROR: dict[type[ChainProcessorError], int] = {
+    NotFoundError: 404,
+    ConflictError: 409,  # AlreadyExistsError, StaleVersionError
+    ValidationError: 422,  # InvalidInput/Config/Version, ChainValidationError
+    InvalidTransitionError: 409,
+    NodeLoadError: 422,
+    StrategyLoadError: 422,
+    ExecutionError: 409,
+    ServiceUnavailableError: 503,
+    NotAuthenticatedError: 401,
+    PermissionDeniedError: 403,
+    TooManyRequestsError: 429,
+    ChainProcessorError: 400,
+}
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def status_for(error: ChainProcessorError) -> int:
+    """The status of the nearest class of ``error`` in :data:`STATUS_BY_ERROR`."""
+    for cls in type(error).__mro__:
+        if cls in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[cls]
+    return 400  # pragma: no cover - ChainProcessorError is always in the MRO
+
+
+def headers_for(error: ChainProcessorError) -> dict[str, str]:
+    if isinstance(error, NotAuthenticatedError):
+        return {"WWW-Authenticate": "Bearer"}
+    if isinstance(error, TooManyRequestsError):
+        return {"Retry-After": str(error.retry_after)}
+    if isinstance(error, ServiceUnavailableError):
+        return {"Retry-After": str(RETRY_AFTER_UNAVAILABLE_SECONDS)}
+    return {}
+
+
+def error_body(detail: str, code: str, field: str | None = None, **extra: Any) -> dict[str, Any]:
+    return {"detail": detail, "code": code, "field": field, **extra}
+
+
+def domain_error_response(error: ChainProcessorError) -> JSONResponse:
+    errors = getattr(error, "errors", None)  # every problem, where the error lists them
+    extra = {"errors": errors} if isinstance(errors, list) else {}
+    return JSONResponse(
+        error_body(error.detail, error.code, error.field, **extra),
+        status_code=status_for(error),
+        headers=headers_for(error),
+    )
+
+
+async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ChainProcessorError)
+    return domain_error_response(exc)
+
+
+async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    logger.warning(
+        "database unavailable",
+        extra={"action": "database_unavailable", "error": type(exc).__name__},
+    )
+    return domain_error_response(ServiceUnavailableError("The database is not available"))
+
+
+async def _unstorable_value(_request: Request, exc: Exception) -> JSONResponse:
+    logger.info("value refused by the database", extra={"action": "data_error"})
+    error = ValidationError(
+        "A value cannot be stored or compared: a number is out of range or a text contains "
+        "a NUL character"
+    )
+    return domain_error_response(error)
+
+
+async def _request_validation(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {
+            "field": ".".join(str(part) for part in error.get("loc", ())),
+            "detail": error.get("msg", "Invalid value"),
+            "type": error.get("type", "invalid"),
+        }
+        for error in exc.errors()
+    ]
+    first = errors[0] if errors else {"field": None, "detail": "The request is not valid"}
+    detail = f"{first['field']}: {first['detail']}" if first["field"] else str(first["detail"])
+    return JSONResponse(
+        error_body(detail, "invalid", first["field"], errors=errors), status_code=422
+    )
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    return JSONResponse(
+        error_body(str(exc.detail), code), status_code=exc.status_code, headers=exc.headers
+    )
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    request_id = request.scope.get("state", {}).get("request_id")
+    logger.error(
+        "unhandled error",
+        exc_info=exc,
+        extra={"action": "unhandled_error", "request_id": request_id, "path": request.url.path},
+    )
+    # Sent by the outermost middleware, past ours: give the response its headers here.
+    headers = {
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "no-store",
+        "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    }
+    if request_id:
+        headers["X-Request-ID"] = request_id
+    body = error_body(
+        "Internal server error; quote the request id when you report it",
+        "internal_error",
+        request_id=request_id,
+    )
+    return JSONResponse(body, status_code=500, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ChainProcessorError, _domain_error)
+    app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(InterfaceError, _database_unavailable)
+    app.add_exception_handler(PoolTimeoutError, _database_unavailable)
+    app.add_exception_handler(DataError, _unstorable_value)
+    app.add_exception_handler(RequestValidationError, _request_validation)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

@@ -1,0 +1,93 @@
+"""Access tokens (short-lived HS256 JWTs) and refresh tokens (opaque, stored hashed).
+
+An access token carries ``sub`` (the user id), ``sid`` (the sign-in session it belongs to),
+``jti``, ``type="access"``, ``iss``, ``iat``, ``nbf`` and ``exp``. Decoding accepts HS256
+only (so ``alg: none`` and algorithm confusion are refused), requires every claim, and
+checks the signature, issuer and times. See ``docs/adr/0002-token-design.md``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import jwt
+
+from chain_processor_api.core.config import Settings
+from chain_processor_api.core.errors import NotAuthenticatedError
+
+ALGORITHM = "HS256"
+ACCESS_TOKEN_TYPE = "access"
+REQUIRED_CLAIMS = ("exp", "iat", "nbf", "sub", "jti", "type", "sid", "iss")
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: uuid.UUID
+    session_id: uuid.UUID
+    token_id: str
+    expires_at: datetime
+
+
+def create_access_token(
+    settings: Settings,
+    *,
+    user_id: uuid.UUID,
+    session_id: uuid.UUID,
+    now: datetime | None = None,
+) -> str:
+    issued = now or datetime.now(UTC)
+    claims = {
+        "sub": str(user_id),
+        "sid": str(session_id),
+        "jti": uuid.uuid4().hex,
+        "type": ACCESS_TOKEN_TYPE,
+        "iss": settings.jwt_issuer,
+        "iat": issued,
+        "nbf": issued,
+        "exp": issued + timedelta(minutes=settings.access_token_expire_minutes),
+    }
+    return jwt.encode(claims, settings.jwt_key(), algorithm=ALGORITHM)
+
+
+def decode_access_token(settings: Settings, token: str) -> AccessClaims:
+    """The claims of a valid access token; :class:`NotAuthenticatedError` otherwise."""
+    try:
+        claims = jwt.decode(
+            token,
+            settings.jwt_key(),
+            algorithms=[ALGORITHM],
+            issuer=settings.jwt_issuer,
+            leeway=settings.jwt_leeway_seconds,
+            options={"require": list(REQUIRED_CLAIMS)},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise NotAuthenticatedError("The access token has expired") from exc
+    except jwt.ImmatureSignatureError as exc:
+        raise NotAuthenticatedError("The access token is not valid yet") from exc
+    except jwt.PyJWTError as exc:
+        raise NotAuthenticatedError("The access token is not valid") from exc
+    if claims.get("type") != ACCESS_TOKEN_TYPE:
+        raise NotAuthenticatedError("The token is not an access token")
+    try:
+        return AccessClaims(
+            user_id=uuid.UUID(str(claims["sub"])),
+            session_id=uuid.UUID(str(claims["sid"])),
+            token_id=str(claims["jti"]),
+            expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
+        )
+    except (ValueError, TypeError) as exc:
+        raise NotAuthenticatedError("The access token is not valid") from exc
+
+
+def new_refresh_token() -> str:
+    """An opaque refresh token: 256 random bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_refresh_token(token: str) -> str:
+    """SHA-256 is enough for 256-bit random tokens (no dictionary to attack)."""
+    return hashlib.sha256(token.encode()).hexdigest()

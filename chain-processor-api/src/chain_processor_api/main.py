@@ -1,0 +1,105 @@
+"""The FastAPI application: ``create_app(settings)`` builds it, ``run()`` serves it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import uvicorn
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy import Engine
+
+from chain_processor_api import __version__
+from chain_processor_api.api.router import API_PREFIX, api_router
+from chain_processor_api.api.routes import health, metrics
+from chain_processor_api.core.config import Settings, get_settings
+from chain_processor_api.core.errors import install_error_handlers
+from chain_processor_api.core.logging import configure_logging
+from chain_processor_api.core.metrics import Metrics, MetricsMiddleware
+from chain_processor_api.core.middleware import (
+    BodySizeLimitMiddleware,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+)
+from chain_processor_api.core.throttle import LoginThrottle
+from chain_processor_api.services.live import ExecutionEvents
+from chain_processor_api.web import mount_web_ui
+from chain_processor_db.session import create_db_engine, create_session_factory
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    """The application for ``settings``; ``engine`` overrides the one built from them."""
+    settings = settings or get_settings()
+    owns_engine = engine is None
+    engine = engine or create_db_engine(
+        settings.database_url,
+        pgbouncer=settings.database_pgbouncer,
+        pool_size=settings.database_pool_size,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await app.state.execution_events.stop()
+        if owns_engine:  # an engine handed in belongs to the caller
+            engine.dispose()
+
+    app = FastAPI(
+        title="Chain Processor API",
+        description="Design, version and run chains of text-processing nodes.",
+        version=__version__,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = create_session_factory(engine)
+    app.state.login_throttle = LoginThrottle(
+        max_failures_per_account=settings.login_max_failures_per_account,
+        max_attempts_per_address=settings.login_max_attempts_per_address,
+        window_seconds=settings.login_window_seconds,
+    )
+    app.state.execution_events = ExecutionEvents(settings.listen_url())
+    app.state.metrics = Metrics()
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(metrics.router)
+    app.include_router(api_router, prefix=API_PREFIX)
+    if settings.web_dist_dir is not None:
+        mount_web_ui(app, settings.web_dist_dir)
+
+    # Added last = outermost: the request id exists before anything else runs.
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID", "traceparent"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+        )
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_request_bytes,
+        limits={f"{API_PREFIX}/chains/import": settings.max_import_bytes},
+    )
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        api_prefix=API_PREFIX,
+        hsts=settings.environment == "production",
+    )
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics, api_prefix=API_PREFIX)
+    app.add_middleware(RequestContextMiddleware)
+    return app
+
+
+def run() -> None:  # pragma: no cover - exercised by `make up`, not by the tests
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.api_host,
+        port=settings.api_port,
+        log_config=None,
+        proxy_headers=True,
+    )

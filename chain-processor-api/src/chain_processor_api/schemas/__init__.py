@@ -1,0 +1,1 @@
+"""Request and response shapes only the API has; resource shapes come from core."""

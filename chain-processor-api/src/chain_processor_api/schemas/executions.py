@@ -1,0 +1,27 @@
+"""Execution shapes only the API has."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from chain_processor_api.schemas.paging import MAX_OFFSET
+from chain_processor_core.models import ExecutionFilter
+from chain_processor_core.models.common import Schema
+
+
+class ExecutionQuery(ExecutionFilter):
+    """The list filters, with the offset bounded (beyond a bigint the database fails)."""
+
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
+
+
+class ExecutionRerun(Schema):
+    """Run an execution again from one of its steps, on the same chain version."""
+
+    from_position: int = Field(
+        default=0,
+        ge=0,
+        description="The step to start at (0 = the first); it receives the input that step "
+        "received in the original run.",
+    )
+    priority: int | None = Field(default=None, ge=-100, le=100)

@@ -1,0 +1,124 @@
+"""Submitting executions: the metadata that ties a run to its request, and the NOTIFY that
+wakes the executor.
+
+Contract with the executor: on PostgreSQL each new execution sends ``NOTIFY
+chain_executions_pending`` with the execution id as payload, in the submitting transaction
+(so it is delivered only if the execution commits). On SQLite the executor polls.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from chain_processor_core.exceptions.errors import ConflictError, ValidationError
+from chain_processor_core.models import ExecutionCreate
+from chain_processor_core.models.status import NodeExecutionStatus
+from chain_processor_db.errors import flush
+from chain_processor_db.models import ChainExecution, NodeExecution, StrategyVersion
+from chain_processor_db.repositories.executions import create_execution
+from chain_processor_db.repositories.strategies import get_strategy
+
+PENDING_CHANNEL = "chain_executions_pending"
+"""The channel the executor LISTENs on; keep the name exactly."""
+
+_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
+
+
+def trace_metadata(request_id: str | None, traceparent: str | None) -> dict[str, str]:
+    """What the executor logs with the run: the request id and, when well-formed, the W3C
+    ``traceparent`` of the submitting request."""
+    metadata: dict[str, str] = {}
+    if request_id:
+        metadata["request_id"] = request_id
+    if traceparent and _TRACEPARENT.match(traceparent.strip().lower()):
+        metadata["traceparent"] = traceparent.strip().lower()
+    return metadata
+
+
+def notify_pending(session: Session, execution: ChainExecution) -> None:
+    """Wake the executor (PostgreSQL only; delivered when the transaction commits)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_notify(:channel, :payload)"),
+            {"channel": PENDING_CHANNEL, "payload": str(execution.id)},
+        )
+
+
+def submit(
+    session: Session,
+    execution_in: ExecutionCreate,
+    *,
+    user_id: uuid.UUID,
+    trace: dict[str, str],
+) -> tuple[ChainExecution, bool]:
+    """Queue a run; a repeated idempotency key returns the first run (``created`` False)."""
+    strategy = get_strategy(session=session, strategy_id=execution_in.strategy_id)
+    with_trace = execution_in.model_copy(update={"metadata": {**execution_in.metadata, **trace}})
+    execution, created = create_execution(
+        session=session, strategy=strategy, execution_in=with_trace, created_by_id=user_id
+    )
+    if created:
+        notify_pending(session, execution)
+    return execution, created
+
+
+def rerun(
+    session: Session,
+    parent: ChainExecution,
+    *,
+    from_position: int,
+    priority: int | None,
+    user_id: uuid.UUID,
+    trace: dict[str, str],
+) -> ChainExecution:
+    """A new execution of the parent's chain version starting at ``from_position``, whose
+    input is what that step received in the parent run."""
+    version = session.get(StrategyVersion, parent.strategy_version_id)
+    assert version is not None  # foreign key
+    if from_position >= len(version.nodes):
+        raise ValidationError(
+            f"The chain version has {len(version.nodes)} steps: start at 0 to "
+            f"{len(version.nodes) - 1}",
+            field="from_position",
+        )
+    input_text = (
+        parent.input_text if from_position == 0 else _input_of(session, parent, from_position)
+    )
+    strategy = get_strategy(session=session, strategy_id=parent.strategy_id)
+    execution_in = ExecutionCreate(
+        strategy_id=parent.strategy_id,
+        input_text=input_text,
+        version=version.version,
+        priority=parent.priority if priority is None else priority,
+        metadata={**trace, "rerun_of": str(parent.id)},
+    )
+    execution, _created = create_execution(
+        session=session, strategy=strategy, execution_in=execution_in, created_by_id=user_id
+    )
+    execution.parent_execution_id = parent.id
+    execution.start_position = from_position
+    flush(session)
+    notify_pending(session, execution)
+    return execution
+
+
+def _input_of(session: Session, parent: ChainExecution, position: int) -> str:
+    previous = session.scalar(
+        select(NodeExecution).where(
+            NodeExecution.execution_id == parent.id, NodeExecution.position == position - 1
+        )
+    )
+    if (
+        previous is None
+        or previous.status != NodeExecutionStatus.SUCCEEDED.value
+        or not previous.output_text
+    ):
+        raise ConflictError(
+            f"Step {position} of the original run has no output to start from; "
+            "re-run from an earlier step"
+        )
+    return previous.output_text

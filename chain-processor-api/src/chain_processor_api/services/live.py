@@ -1,0 +1,166 @@
+"""Live progress of one execution, for the WebSocket and the SSE endpoint.
+
+A watcher loads the execution and its node executions, sends what changed since its last
+look, and sleeps until woken or until the poll interval passes; it ends after the execution
+reaches a final status. On PostgreSQL one ``LISTEN chain_execution_events`` connection per
+process (straight to PostgreSQL: PgBouncer in transaction mode cannot LISTEN) wakes the
+watchers of the execution named in the payload (its id, or JSON with ``execution_id``); an
+unreadable payload wakes every watcher. Polling is the fallback everywhere, and the only
+mechanism on SQLite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio.to_thread
+import psycopg
+from sqlalchemy.orm import Session
+
+from chain_processor_core.models import ExecutionPublic, NodeExecutionPublic
+from chain_processor_core.models.status import ExecutionStatus
+from chain_processor_db.models import ChainExecution
+from chain_processor_db.repositories.executions import list_node_executions
+
+EVENTS_CHANNEL = "chain_execution_events"
+"""The channel the executor NOTIFYs on progress; keep the name exactly."""
+
+logger = logging.getLogger(__name__)
+
+SessionFactory = Callable[[], AbstractContextManager[Session]]
+Event = dict[str, Any]
+
+
+@dataclass
+class Snapshot:
+    execution: dict[str, Any]
+    nodes: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def is_final(self) -> bool:
+        return ExecutionStatus(self.execution["status"]).is_final
+
+
+def load_snapshot(factory: SessionFactory, execution_id: uuid.UUID) -> Snapshot | None:
+    with factory() as session:
+        execution = session.get(ChainExecution, execution_id, populate_existing=True)
+        if execution is None:
+            return None
+        nodes = list_node_executions(session=session, execution_id=execution_id)
+        snapshot = Snapshot(
+            execution=ExecutionPublic.model_validate(execution).model_dump(mode="json"),
+            nodes={
+                node.position: NodeExecutionPublic.model_validate(node).model_dump(mode="json")
+                for node in nodes
+            },
+        )
+        session.commit()  # end the read transaction: a stream must not hold one open
+        return snapshot
+
+
+def changes(previous: Snapshot | None, current: Snapshot) -> list[Event]:
+    """Node events first (by position), then the execution's, so a final status comes last."""
+    events: list[Event] = []
+    for position in sorted(current.nodes):
+        node = current.nodes[position]
+        if previous is None or previous.nodes.get(position) != node:
+            events.append({"type": "node", "data": node})
+    if previous is None or previous.execution != current.execution:
+        events.append({"type": "execution", "data": current.execution})
+    return events
+
+
+class ExecutionEvents:
+    """Wakes the watchers of an execution: on NOTIFY when a listen URL is given."""
+
+    def __init__(self, listen_url: str | None) -> None:
+        self.listen_url = listen_url
+        self._watchers: dict[uuid.UUID, set[asyncio.Event]] = defaultdict(set)
+        self._task: asyncio.Task[None] | None = None
+
+    @contextlib.contextmanager
+    def subscribe(self, execution_id: uuid.UUID) -> Any:
+        self._ensure_listening()
+        event = asyncio.Event()
+        self._watchers[execution_id].add(event)
+        try:
+            yield event
+        finally:
+            self._watchers[execution_id].discard(event)
+            if not self._watchers[execution_id]:
+                del self._watchers[execution_id]
+
+    def wake(self, execution_id: uuid.UUID | None) -> None:
+        """Wake the watchers of ``execution_id``, or all of them when it is None."""
+        if execution_id is None:
+            targets = [e for events in self._watchers.values() for e in events]
+        else:
+            targets = list(self._watchers.get(execution_id, ()))
+        for event in targets:
+            event.set()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def _ensure_listening(self) -> None:
+        if self.listen_url is None or (self._task is not None and not self._task.done()):
+            return
+        self._task = asyncio.get_running_loop().create_task(self._listen(self.listen_url))
+
+    async def _listen(self, url: str) -> None:
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+                    await conn.execute(f"LISTEN {EVENTS_CHANNEL}")
+                    self.wake(None)  # catch up on what happened while not listening
+                    async for notice in conn.notifies():
+                        self.wake(parse_payload(notice.payload))
+            except psycopg.Error:
+                logger.warning("listen connection lost", extra={"action": "listen_retry"})
+                await asyncio.sleep(1)
+
+
+def parse_payload(payload: str) -> uuid.UUID | None:
+    """The execution id of a notification: the payload itself, or its ``execution_id``."""
+    with contextlib.suppress(ValueError):
+        return uuid.UUID(payload.strip())
+    with contextlib.suppress(ValueError, TypeError, AttributeError):
+        return uuid.UUID(str(json.loads(payload)["execution_id"]))
+    return None
+
+
+async def watch(
+    execution_id: uuid.UUID,
+    *,
+    factory: SessionFactory,
+    hub: ExecutionEvents,
+    poll_seconds: float,
+) -> AsyncIterator[Event]:
+    """Events of one execution until it ends: the current state first, then each change."""
+    previous: Snapshot | None = None
+    with hub.subscribe(execution_id) as woken:
+        while True:
+            woken.clear()
+            current = await anyio.to_thread.run_sync(load_snapshot, factory, execution_id)
+            if current is None:
+                return
+            for event in changes(previous, current):
+                yield event
+            if current.is_final:
+                return
+            previous = current
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(woken.wait(), timeout=poll_seconds)

@@ -1,0 +1,201 @@
+"""Live progress over WebSocket and SSE.
+
+The stream tests use a database of their own with real commits, written from another
+connection as the executor would: on PostgreSQL the executor's NOTIFY wakes the stream (the
+poll interval is set long to prove it), on SQLite polling finds the change.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, make_url, select, text, update
+from sqlalchemy.orm import Session
+from starlette.websockets import WebSocketDisconnect
+
+from chain_processor_api.main import create_app
+from chain_processor_api.services.auth import start_session
+from chain_processor_api.services.live import EVENTS_CHANNEL
+from chain_processor_db import migrations
+from chain_processor_db.models import ChainExecution, NodeExecution, StrategyNode, User
+from chain_processor_db.session import create_db_engine
+from tests.conftest import Database, env_url, make_settings
+from tests.factories import make_node, make_strategy, queue_execution
+
+
+@dataclass
+class Live:
+    database: Database
+    engine: Engine
+    client: TestClient
+    token: str
+    no_role_token: str
+    execution_id: uuid.UUID
+
+    def write(self, status: str | None = None) -> None:
+        """Change the execution's status from another connection (as the executor does)
+        and, on PostgreSQL, NOTIFY its watchers."""
+        with self.engine.begin() as connection:
+            if status is not None:
+                connection.execute(
+                    update(ChainExecution)
+                    .where(ChainExecution.id == self.execution_id)
+                    .values(status=status)
+                )
+            if self.database.is_postgres:
+                connection.execute(
+                    text("SELECT pg_notify(:channel, :payload)"),
+                    {"channel": EVENTS_CHANNEL, "payload": str(self.execution_id)},
+                )
+
+
+@pytest.fixture(params=["postgres", "sqlite"])
+def live(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[Live]:
+    if request.param == "postgres":
+        admin_url = env_url("TEST_DATABASE_URL")
+        name = f"cp_api_test_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(admin_url, autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+        url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        database, poll = Database("postgres", url), 3.0
+    else:
+        database, poll = Database("sqlite", f"sqlite:///{tmp_path}/live.db"), 0.05
+    migrations.upgrade(database.url)
+    engine = create_db_engine(database.url, pool_size=3)
+    settings = make_settings(database, live_poll_seconds=poll)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            editor = User(email="e@example.com", password_hash="x", roles=["editor"])
+            nobody = User(email="n@example.com", password_hash="x", roles=[])
+            session.add_all([editor, nobody])
+            session.flush()
+            execution = queue_execution(session, make_strategy(session, nodes=[make_node(session)]))
+            token = start_session(
+                session, settings, user=editor, client_address=None, user_agent=None
+            )
+            other = start_session(
+                session, settings, user=nobody, client_address=None, user_agent=None
+            )
+            session.commit()
+        app = create_app(settings, engine=engine)
+        with TestClient(app) as client:
+            yield Live(
+                database, engine, client, token.access_token, other.access_token, execution.id
+            )
+    finally:
+        engine.dispose()
+        if database.is_postgres:
+            with psycopg.connect(env_url("TEST_DATABASE_URL"), autocommit=True) as connection:
+                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_websocket_streams_progress_until_the_end(live: Live) -> None:
+    url = f"/api/v1/executions/{live.execution_id}/ws?access_token={live.token}"
+    with live.client.websocket_connect(url) as websocket:
+        first = websocket.receive_json()
+        assert (first["type"], first["data"]["status"]) == ("execution", "pending")
+
+        with Session(live.engine) as session:
+            step = session.scalars(select(StrategyNode)).first()
+            assert step is not None
+            node_id, version_id = step.node_id, step.node_version_id
+        started = time.monotonic()
+        live.write("running")
+        running = websocket.receive_json()
+        assert (running["type"], running["data"]["status"]) == ("execution", "running")
+        if live.database.is_postgres:
+            assert time.monotonic() - started < 2.5, "NOTIFY should wake the stream before a poll"
+
+        with Session(live.engine) as session:
+            session.add(
+                NodeExecution(
+                    execution_id=live.execution_id,
+                    node_id=node_id,
+                    node_version_id=version_id,
+                    position=0,
+                    status="succeeded",
+                    output_text="HELLO",
+                )
+            )
+            execution = session.get(ChainExecution, live.execution_id)
+            assert execution is not None
+            execution.status = "succeeded"
+            execution.output_text = "HELLO"
+            session.commit()
+        live.write()  # the executor's NOTIFY after its final write
+        node = websocket.receive_json()
+        assert (node["type"], node["data"]["position"], node["data"]["output_text"]) == (
+            "node",
+            0,
+            "HELLO",
+        )
+        final = websocket.receive_json()
+        assert final["data"]["status"] == "succeeded"
+        with pytest.raises(WebSocketDisconnect) as closed:
+            websocket.receive_json()
+        assert closed.value.code == 1000
+
+
+def test_websocket_refusals(live: Live) -> None:
+    base = f"/api/v1/executions/{live.execution_id}/ws"
+    cases = [
+        (base, 4401),
+        (f"{base}?access_token=garbage", 4401),
+        (f"{base}?access_token={live.no_role_token}", 4403),
+        (f"/api/v1/executions/{uuid.uuid4()}/ws?access_token={live.token}", 4404),
+    ]
+    for url, code in cases:
+        with pytest.raises(WebSocketDisconnect) as refused:
+            with live.client.websocket_connect(url) as websocket:
+                websocket.receive_json()
+        assert refused.value.code == code, url
+
+
+def test_websocket_accepts_the_authorization_header(live: Live) -> None:
+    live.write("cancelled")
+    headers = {"Authorization": f"Bearer {live.token}"}
+    with live.client.websocket_connect(
+        f"/api/v1/executions/{live.execution_id}/ws", headers=headers
+    ) as ws:
+        assert ws.receive_json()["data"]["status"] == "cancelled"
+
+
+class TestServerSentEvents:
+    def test_a_finished_execution_streams_its_state_and_ends(
+        self, client: TestClient, session: Session, as_viewer: dict[str, str]
+    ) -> None:
+        chain = make_strategy(session)
+        execution = queue_execution(session, chain)
+        step = chain.nodes[0]
+        session.add(
+            NodeExecution(
+                execution_id=execution.id,
+                node_id=step.node_id,
+                node_version_id=step.node_version_id,
+                position=0,
+                status="failed",
+                error="boom",
+            )
+        )
+        execution.status = "failed"
+        session.commit()
+        token = as_viewer["Authorization"].removeprefix("Bearer ")
+        url = f"/api/v1/executions/{execution.id}/events?access_token={token}"
+        with client.stream("GET", url) as response:
+            assert response.status_code == 200
+            assert response.headers["content-type"].startswith("text/event-stream")
+            body = "".join(response.iter_text())
+        blocks = [block for block in body.split("\n\n") if block]
+        assert [block.splitlines()[0] for block in blocks] == ["event: node", "event: execution"]
+        assert '"status": "failed"' in blocks[1]
+
+    def test_refusals(self, client: TestClient, as_viewer: dict[str, str]) -> None:
+        missing = client.get(f"/api/v1/executions/{uuid.uuid4()}/events", headers=as_viewer)
+        assert missing.status_code == 404
+        assert client.get(f"/api/v1/executions/{uuid.uuid4()}/events").status_code == 401

@@ -1,0 +1,239 @@
+"""The application shell: request ids, security headers, body limit and the error shapes,
+on routes added for the test (no database needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+
+from chain_processor_api.core.config import Settings
+from chain_processor_api.core.logging import request_id_var
+from chain_processor_api.main import create_app
+from chain_processor_core.exceptions.errors import StaleVersionError
+
+
+class Item(BaseModel):
+    name: str
+    size: int
+
+
+def build(tmp_path: Path, **overrides: object) -> FastAPI:
+    settings = Settings.model_validate(
+        {
+            "environment": "test",
+            "secret_key": "s" * 40,
+            "database_url": f"sqlite:///{tmp_path / 'app.db'}",
+            "max_request_bytes": 2048,
+            **overrides,
+        }
+    )
+    app = create_app(settings)
+
+    @app.get("/api/v1/_test/request-id")
+    def read_request_id() -> dict[str, str | None]:
+        return {"request_id": request_id_var.get()}
+
+    @app.post("/api/v1/_test/items")
+    def create_item(item: Item) -> Item:
+        return item
+
+    @app.get("/api/v1/_test/boom")
+    def boom() -> None:
+        raise RuntimeError("secret connection string postgresql://u:p@db/x")
+
+    @app.get("/api/v1/_test/stale")
+    def stale() -> None:
+        raise StaleVersionError()
+
+    return app
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> TestClient:
+    return TestClient(build(tmp_path), raise_server_exceptions=False)
+
+
+def test_a_request_id_is_created_echoed_and_in_the_context(client: TestClient) -> None:
+    response = client.get("/api/v1/_test/request-id")
+    request_id = response.headers["X-Request-ID"]
+    assert len(request_id) == 32
+    assert response.json() == {"request_id": request_id}
+
+
+def test_the_callers_request_id_is_kept(client: TestClient) -> None:
+    response = client.get("/api/v1/_test/request-id", headers={"X-Request-ID": "abc-123.x:y"})
+    assert response.headers["X-Request-ID"] == "abc-123.x:y"
+    assert response.json() == {"request_id": "abc-123.x:y"}
+
+
+@pytest.mark.parametrize("bad", ["a" * 129, "has space", "<script>", ""])
+def test_an_unsafe_request_id_is_replaced(client: TestClient, bad: str) -> None:
+    response = client.get("/api/v1/_test/request-id", headers={"X-Request-ID": bad})
+    assert response.headers["X-Request-ID"] != bad
+    assert len(response.headers["X-Request-ID"]) == 32
+
+
+def test_security_headers_are_on_every_response(client: TestClient) -> None:
+    response = client.get("/api/v1/_test/request-id")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Strict-Transport-Security" not in response.headers
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    assert "cdn.jsdelivr.net" in docs.headers["Content-Security-Policy"]
+
+
+def test_hsts_is_sent_in_production(tmp_path: Path) -> None:
+    client = TestClient(build(tmp_path, environment="production"))
+    assert "max-age" in client.get("/health").headers["Strict-Transport-Security"]
+
+
+def test_a_body_over_the_limit_is_refused_with_413(client: TestClient) -> None:
+    response = client.post("/api/v1/_test/items", json={"name": "x" * 4000, "size": 1})
+    assert response.status_code == 413
+    assert response.json()["code"] == "payload_too_large"
+
+
+def test_a_streamed_body_over_the_limit_is_refused_with_413(client: TestClient) -> None:
+    chunks = (b"x" * 1024 for _ in range(4))
+    response = client.post(
+        "/api/v1/_test/items", content=chunks, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+
+
+def test_validation_errors_name_every_field(client: TestClient) -> None:
+    response = client.post("/api/v1/_test/items", json={"name": 1})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert body["field"] == "body.name"
+    assert {error["field"] for error in body["errors"]} == {"body.name", "body.size"}
+
+
+def test_malformed_json_is_a_422(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/_test/items", content=b"{nope", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid"
+
+
+def test_domain_errors_use_the_table(client: TestClient) -> None:
+    response = client.get("/api/v1/_test/stale")
+    assert response.status_code == 409
+    assert response.json()["code"] == "stale_version"
+
+
+def test_an_unexpected_error_is_a_generic_500_with_the_request_id(client: TestClient) -> None:
+    response = client.get("/api/v1/_test/boom", headers={"X-Request-ID": "trace-me"})
+    assert response.status_code == 500
+    body = response.json()
+    assert body == {
+        "detail": "Internal server error; quote the request id when you report it",
+        "code": "internal_error",
+        "field": None,
+        "request_id": "trace-me",
+    }
+    assert response.headers["X-Request-ID"] == "trace-me"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "postgresql" not in response.text and "Traceback" not in response.text
+
+
+def test_unknown_routes_and_methods_use_the_error_shape(client: TestClient) -> None:
+    missing = client.get("/api/v1/nothing-here")
+    assert missing.status_code == 404
+    assert missing.json() == {"detail": "Not Found", "code": "not_found", "field": None}
+    assert client.delete("/health").json()["code"] == "method_not_allowed"
+
+
+def test_cors_is_off_unless_origins_are_configured(tmp_path: Path) -> None:
+    preflight = {"Origin": "http://ui.test", "Access-Control-Request-Method": "GET"}
+    closed = TestClient(build(tmp_path)).options("/health", headers=preflight)
+    assert "access-control-allow-origin" not in closed.headers
+    app = build(tmp_path, cors_origins=["http://ui.test"])
+    opened = TestClient(app).options("/health", headers=preflight)
+    assert opened.headers["access-control-allow-origin"] == "http://ui.test"
+
+
+def test_openapi_lists_the_resources(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert "/api/v1/login/access-token" in paths
+    assert "/health/detailed" in paths
+
+
+def test_liveness_needs_no_database(client: TestClient) -> None:
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+
+
+class TestWebUI:
+    @pytest.fixture
+    def client(self, tmp_path: Path) -> TestClient:
+        dist = tmp_path / "dist"
+        (dist / "assets").mkdir(parents=True)
+        (dist / "index.html").write_text("<html>app</html>")
+        (dist / "assets" / "app.js").write_text("console.log(1)")
+        (tmp_path / "secret.txt").write_text("do not serve")
+        return TestClient(build(tmp_path, web_dist_dir=dist))
+
+    def test_files_are_served_and_other_paths_fall_back_to_index(self, client: TestClient) -> None:
+        assert client.get("/assets/app.js").text == "console.log(1)"
+        assert client.get("/").text == "<html>app</html>"
+        assert client.get("/chains/123/edit").text == "<html>app</html>"
+        assert "'self'" in client.get("/").headers["Content-Security-Policy"]
+
+    def test_api_paths_never_fall_back(self, client: TestClient) -> None:
+        response = client.get("/api/v1/unknown")
+        assert response.status_code == 404
+        assert response.json()["code"] == "not_found"
+
+    def test_paths_cannot_leave_the_directory(self, client: TestClient) -> None:
+        response = client.get("/..%2Fsecret.txt")
+        assert "do not serve" not in response.text
+
+    def test_a_directory_without_index_serves_nothing(self, tmp_path: Path) -> None:
+        client = TestClient(build(tmp_path, web_dist_dir=tmp_path / "missing"))
+        assert client.get("/").status_code == 404
+
+
+def test_metrics_count_requests_by_route_template(client: TestClient) -> None:
+    client.get("/api/v1/_test/request-id")
+    client.get("/health")
+    client.get("/no/such/path")
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    text = response.text
+    assert (
+        'http_requests_total{method="GET",route="/api/v1/_test/request-id",status="200"} 1.0'
+        in text
+    )
+    assert 'http_requests_total{method="GET",route="/health",status="200"} 1.0' in text
+    assert 'route="unmatched",status="404"' in text
+    assert "http_request_duration_seconds_bucket" in text
+    assert "chain_executions_submitted_total 0.0" in text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 1020 + b"]" * 1020,  # deeper than the JSON parser's recursion limit
+        b'{"name": "\xff\xfe", "size": 1}',  # not UTF-8
+        b'{"name": "x", "size": 1e999999}',
+    ],
+)
+def test_hostile_json_is_a_4xx_not_a_500(client: TestClient, body: bytes) -> None:
+    response = client.post(
+        "/api/v1/_test/items", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert 400 <= response.status_code < 500
+    assert response.json()["code"] in {"bad_request", "invalid"}
