@@ -15,6 +15,30 @@ if [ -z "${ADMIN_PASSWORD:-}" ]; then
   export ADMIN_PASSWORD
 fi
 
+if [ -z "${SECRET_KEY:-}" ]; then
+  if [ ! -s var/secret-key ]; then
+    (umask 077 && .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(48))' >var/secret-key)
+  fi
+  SECRET_KEY=$(cat var/secret-key)  # kept so sign-ins survive a restart
+  export SECRET_KEY
+fi
+
+web=chain-processor-web
+if [ -f "$web/package.json" ]; then
+  if command -v npm >/dev/null; then
+    echo "==> web UI"
+    if [ ! -d "$web/node_modules" ] || [ "$web/package-lock.json" -nt "$web/node_modules" ]; then
+      (cd "$web" && npm ci --no-audit --no-fund --loglevel=error && touch node_modules)
+    fi
+    if [ ! -f "$web/dist/index.html" ] || [ -n "$(find "$web/src" "$web/index.html" "$web/package.json" -newer "$web/dist/index.html" -print -quit)" ]; then
+      (cd "$web" && npm run build --silent)
+    fi
+    export WEB_DIST_DIR=$PWD/$web/dist
+  else
+    echo "web UI: npm is not installed, so the UI is not built (the API still runs)" >&2
+  fi
+fi
+
 echo "==> database"
 .venv/bin/chain-processor-db upgrade
 .venv/bin/chain-processor-db seed
