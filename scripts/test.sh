@@ -38,6 +38,18 @@ for component in "${python_components[@]}"; do
     --junitxml=$root/$results/$component.xml -p no:cacheprovider"
 done
 
+if [ -f chain-processor-web/package.json ]; then
+  web="cd chain-processor-web &&"
+  step "chromium" scripts/ensure-chromium.sh
+  step "web: npm ci" bash -c "$web npm ci --no-audit --no-fund --loglevel=error"
+  step "web: tsc" bash -c "$web npm run --silent typecheck"
+  step "web: eslint" bash -c "$web npm run --silent lint"
+  step "web: vitest (coverage floor on graph and stores)" bash -c "$web npx vitest run --coverage \
+    --reporter=default --reporter=junit --outputFile.junit=$root/$results/chain-processor-web.xml"
+  step "web: end-to-end in Chromium against the real API and executor" bash -c \
+    "$web E2E_JUNIT=$root/$results/chain-processor-web-e2e.xml bash e2e/run.sh"
+fi
+
 step "chain-processor-deployment (compose, helm, promtool/amtool, dashboards, restore drill)" \
   chain-processor-deployment/scripts/test.sh --junitxml="$root/$results/chain-processor-deployment.xml"
 
