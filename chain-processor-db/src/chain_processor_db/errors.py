@@ -1,7 +1,9 @@
 """Driver errors translated into domain errors, in this one place.
 
 Constraint violations become :mod:`chain_processor_core.exceptions` errors that name the
-field concerned but never echo the offending value back (it may be a secret).
+field concerned but never echo the offending value back (it may be a secret). Values the
+database cannot store or compare at all (a NUL character in a text, a number out of its
+column's range: SQLSTATE class 22, ``DataError``) become a ``ValidationError``.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -37,6 +39,8 @@ def translate_errors() -> Iterator[None]:
         yield
     except IntegrityError as exc:
         raise integrity_error(exc) from exc
+    except DataError as exc:
+        raise data_error(exc) from exc
     except StaleDataError as exc:
         raise StaleVersionError() from exc
     except OperationalError as exc:
@@ -56,6 +60,18 @@ def integrity_error(exc: DBAPIError) -> ChainProcessorError:
     if sqlstate is not None:
         return _from_postgres(sqlstate, getattr(orig, "diag", None))
     return _from_sqlite(str(orig), str(exc.statement or ""))
+
+
+_PG_NUMERIC_RANGE = "22003"
+
+
+def data_error(exc: DBAPIError) -> ValidationError:
+    """The domain error for a value the database cannot store or compare."""
+    if getattr(exc.orig, "sqlstate", None) == _PG_NUMERIC_RANGE:
+        return ValidationError("A number is out of the range the database can store")
+    return ValidationError(
+        "A value cannot be stored: a number is out of range or a text contains a NUL character"
+    )
 
 
 def _from_postgres(sqlstate: str, diag: object) -> ChainProcessorError:

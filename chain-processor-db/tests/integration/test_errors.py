@@ -164,3 +164,24 @@ def test_row_changed_underneath_is_stale(session: Session) -> None:
     user.full_name = "Late writer"
     with pytest.raises(StaleVersionError):
         flush(session)
+
+
+@POSTGRES_ONLY
+def test_nul_character_is_a_validation_error(session: Session) -> None:
+    session.add(_user(full_name="a\x00b"))
+
+    with pytest.raises(ValidationError) as caught:
+        flush(session)
+
+    assert type(caught.value) is ValidationError
+    assert "NUL character" in caught.value.detail
+    assert "a\x00b" not in caught.value.detail
+
+
+@POSTGRES_ONLY
+def test_numeric_overflow_is_a_validation_error(session: Session) -> None:
+    with pytest.raises(ValidationError) as caught, translate_errors():
+        session.execute(text("SELECT CAST(:big AS integer)"), {"big": 2**40})
+
+    assert type(caught.value) is ValidationError
+    assert caught.value.detail == "A number is out of the range the database can store"

@@ -29,13 +29,31 @@ nothing below the API raises an HTTP error.
     │   ├── ExecutionTimeoutError
     │   ├── LimitExceededError
     │   └── ExecutionCancelledError
+    ├── NotAuthenticatedError
+    ├── PermissionDeniedError
+    ├── RateLimitedError
     └── ServiceUnavailableError
 
 The docstring of each class is its default message. Pass ``detail`` to say more; pass
-``field`` where the error concerns one field of a request.
+``field`` where the error concerns one field of a request. ``ChainValidationError`` also
+carries ``errors``, every :class:`FieldError` found at once; ``RateLimitedError`` carries
+``retry_after`` (seconds).
 """
 
 from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One problem with one field of a request: where (a dotted path), what, and why."""
+
+    field: str | None
+    code: str
+    detail: str
 
 
 class ChainProcessorError(Exception):
@@ -132,6 +150,23 @@ class ChainValidationError(ValidationError):
 
     code = "invalid_chain"
 
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        field: str | None = None,
+        errors: Sequence[FieldError] = (),
+    ) -> None:
+        self.errors = list(errors)
+        if self.errors:
+            first = self.errors[0]
+            more = len(self.errors) - 1
+            if detail is None:
+                detail = first.detail + (f" (and {more} more problems)" if more else "")
+            if field is None:
+                field = first.field
+        super().__init__(detail, field=field)
+
 
 class StrategyLoadError(ChainProcessorError):
     """The chain could not be loaded."""
@@ -179,6 +214,30 @@ class ExecutionCancelledError(ExecutionError):
     """The execution was cancelled."""
 
     code = "cancelled"
+
+
+class NotAuthenticatedError(ChainProcessorError):
+    """Not authenticated: sign in and send a valid access token."""
+
+    code = "not_authenticated"
+
+
+class PermissionDeniedError(ChainProcessorError):
+    """You are not allowed to do this."""
+
+    code = "forbidden"
+
+
+class RateLimitedError(ChainProcessorError):
+    """Too many requests; try again later."""
+
+    code = "too_many_requests"
+
+    def __init__(
+        self, detail: str | None = None, *, retry_after: float = 1, field: str | None = None
+    ) -> None:
+        super().__init__(detail, field=field)
+        self.retry_after = max(1, math.ceil(retry_after))
 
 
 class ServiceUnavailableError(ChainProcessorError):

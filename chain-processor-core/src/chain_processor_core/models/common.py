@@ -1,15 +1,32 @@
-"""Shapes shared by every resource: names, tags, metadata, roles and list pages."""
+"""Shapes shared by every resource: names, tags, metadata, roles and list pages.
+
+Every text type refuses NUL characters: PostgreSQL cannot store them, so letting one
+through would turn a client's mistake into a database error.
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 T = TypeVar("T")
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+MAX_OFFSET = 1_000_000_000
+"""The largest offset a list accepts: far past any real page, well inside a bigint."""
+
+
+def _refuse_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+NoNul = AfterValidator(_refuse_nul)
+"""Add to a text type (``Annotated[str, ..., NoNul]``) to refuse NUL characters."""
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255), NoNul]
 """A display name: trimmed, 1-255 characters."""
 
 Tag = Annotated[
@@ -22,7 +39,7 @@ Tag = Annotated[
 
 Tags = Annotated[list[Tag], Field(max_length=32)]
 Metadata = Annotated[dict[str, Any], Field(description="Free-form JSON object.")]
-ChangeNote = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+ChangeNote = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), NoNul]
 
 
 class Role(StrEnum):

@@ -8,14 +8,20 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
-from chain_processor_core.models.common import Metadata, PublicSchema, Schema
+from chain_processor_core.models.common import (
+    MAX_OFFSET,
+    Metadata,
+    NoNul,
+    PublicSchema,
+    Schema,
+)
 from chain_processor_core.models.nodes import MetadataField
 from chain_processor_core.models.status import ExecutionStatus, NodeExecutionStatus
 
 MAX_INPUT_CHARS = 1_000_000
 
-InputText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_INPUT_CHARS)]
-IdempotencyKey = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+InputText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_INPUT_CHARS), NoNul]
+IdempotencyKey = Annotated[str, StringConstraints(min_length=1, max_length=255), NoNul]
 
 
 class ExecutionCreate(Schema):
@@ -76,5 +82,5 @@ class ExecutionFilter(Schema):
     created_by_id: uuid.UUID | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
     limit: int = Field(default=50, ge=1, le=500)

@@ -12,6 +12,7 @@ from chain_processor_core.models.common import (
     ChangeNote,
     Metadata,
     Name,
+    NoNul,
     PublicSchema,
     Schema,
     Tags,
@@ -20,8 +21,8 @@ from chain_processor_core.utils.semver import BumpLevel
 
 MAX_CODE_CHARS = 256 * 1024
 
-Code = Annotated[str, StringConstraints(min_length=1, max_length=MAX_CODE_CHARS)]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10_000)]
+Code = Annotated[str, StringConstraints(min_length=1, max_length=MAX_CODE_CHARS), NoNul]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10_000), NoNul]
 MetadataField: Any = Field(
     default_factory=dict, validation_alias=AliasChoices("metadata_json", "metadata")
 )

@@ -8,10 +8,10 @@ from typing import Annotated, Any
 
 from pydantic import EmailStr, Field, StringConstraints
 
-from chain_processor_core.models.common import PublicSchema, Role, Schema
+from chain_processor_core.models.common import NoNul, PublicSchema, Role, Schema
 
-Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
-FullName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=128), NoNul]
+FullName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255), NoNul]
 
 
 class UserCreate(Schema):

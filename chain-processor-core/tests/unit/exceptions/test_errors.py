@@ -66,4 +66,44 @@ def test_families(child: type[Exception], parent: type[Exception]) -> None:
 
 
 def test_package_reexports_every_error() -> None:
-    assert set(exceptions.__all__) == {cls.__name__ for cls in all_error_classes()}
+    assert set(exceptions.__all__) == {cls.__name__ for cls in all_error_classes()} | {"FieldError"}
+
+
+def test_chain_validation_error_lists_every_field_error() -> None:
+    problems = [
+        errors.FieldError("nodes.0.node_id", "node_not_found", "Step 1: the node does not exist"),
+        errors.FieldError("nodes.2.config", "invalid_config", "Step 3: bad config"),
+    ]
+
+    error = errors.ChainValidationError(errors=problems)
+
+    assert error.errors == problems
+    assert error.field == "nodes.0.node_id"
+    assert error.detail == "Step 1: the node does not exist (and 1 more problems)"
+
+
+def test_chain_validation_error_keeps_its_old_constructor() -> None:
+    error = errors.ChainValidationError("A chain needs a node", field="nodes")
+
+    assert (error.detail, error.field, error.errors) == ("A chain needs a node", "nodes", [])
+
+
+def test_chain_validation_error_with_one_problem_says_only_that() -> None:
+    error = errors.ChainValidationError(
+        "Fix the steps", errors=[errors.FieldError("nodes", "invalid_chain", "empty")]
+    )
+
+    assert (error.detail, error.field) == ("Fix the steps", "nodes")
+
+
+@pytest.mark.parametrize(("given", "expected"), [(0, 1), (0.2, 1), (2.1, 3), (30, 30)])
+def test_rate_limited_says_when_to_retry_in_whole_seconds(given: float, expected: int) -> None:
+    error = errors.RateLimitedError(retry_after=given)
+
+    assert error.retry_after == expected
+    assert error.code == "too_many_requests"
+
+
+def test_auth_errors_have_their_own_codes() -> None:
+    assert errors.NotAuthenticatedError().code == "not_authenticated"
+    assert errors.PermissionDeniedError().code == "forbidden"

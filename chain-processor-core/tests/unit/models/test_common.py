@@ -46,3 +46,34 @@ def test_tags_are_lower_case_words() -> None:
 def test_page_carries_items_and_total() -> None:
     page = Page[int](data=[1, 2], count=10)
     assert page.model_dump() == {"data": [1, 2], "count": 10}
+
+
+@pytest.mark.parametrize(
+    "text_type",
+    ["Name", "ChangeNote", "Code", "Description", "InputText", "IdempotencyKey", "FullName"],
+)
+def test_text_types_refuse_nul_characters(text_type: str) -> None:
+    from chain_processor_core.models import common, executions, nodes, users
+
+    module = next(m for m in (common, nodes, executions, users) if hasattr(m, text_type))
+    adapter = TypeAdapter(getattr(module, text_type))
+
+    with pytest.raises(PydanticValidationError, match="must not contain NUL characters"):
+        adapter.validate_python("ab\x00c")
+    assert adapter.validate_python("abc") == "abc"
+
+
+def test_password_refuses_nul_characters() -> None:
+    from chain_processor_core.models.users import Password
+
+    with pytest.raises(PydanticValidationError, match="NUL"):
+        TypeAdapter(Password).validate_python("password\x00")
+
+
+def test_execution_filter_offset_is_bounded() -> None:
+    from chain_processor_core.models import ExecutionFilter
+    from chain_processor_core.models.common import MAX_OFFSET
+
+    assert ExecutionFilter(offset=MAX_OFFSET).offset == MAX_OFFSET
+    with pytest.raises(PydanticValidationError):
+        ExecutionFilter(offset=MAX_OFFSET + 1)

@@ -1,5 +1,6 @@
 """ORM models of every table; importing this package registers them all on ``Base``."""
 
+from chain_processor_db.models.ab import AbRun, TrafficSplit
 from chain_processor_db.models.audit import AuditLog
 from chain_processor_db.models.auth import AuthSession, RefreshToken  # noqa: F401
 from chain_processor_db.models.executions import ChainExecution, NodeExecution
@@ -11,8 +12,10 @@ from chain_processor_db.models.strategies import (
     StrategyVersionNode,
 )
 from chain_processor_db.models.users import User
+from chain_processor_db.models.webhooks import WebhookDelivery  # noqa: F401
 
 __all__ = [
+    "AbRun",
     "AuditLog",
     "ChainExecution",
     "ChainStrategy",
@@ -22,5 +25,6 @@ __all__ = [
     "StrategyNode",
     "StrategyVersion",
     "StrategyVersionNode",
+    "TrafficSplit",
     "User",
 ]

@@ -9,11 +9,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from chain_processor_core.exceptions.errors import UserNotFoundError
+from chain_processor_core.models.common import Role
 from chain_processor_core.models.users import UserCreate, UserUpdate, UserUpdateMe
 from chain_processor_core.passwords import hash_password
 from chain_processor_db.base import utcnow
 from chain_processor_db.errors import flush
 from chain_processor_db.models import User
+from chain_processor_db.repositories._filters import has_tag
 
 
 def create_user(*, session: Session, user_in: UserCreate, is_superuser: bool = False) -> User:
@@ -47,6 +49,18 @@ def list_users(
     count = session.scalar(select(func.count()).select_from(User)) or 0
     users = session.scalars(select(User).order_by(User.email).offset(offset).limit(limit)).all()
     return users, count
+
+
+def count_active_admins(*, session: Session, excluding: uuid.UUID | None = None) -> int:
+    """How many active users hold the admin role (``excluding`` one of them, if given)."""
+    query = (
+        select(func.count())
+        .select_from(User)
+        .where(User.is_active.is_(True), has_tag(session, User.roles, Role.ADMIN.value))
+    )
+    if excluding is not None:
+        query = query.where(User.id != excluding)
+    return session.scalar(query) or 0
 
 
 def update_user(*, session: Session, user: User, user_in: UserUpdate | UserUpdateMe) -> User:

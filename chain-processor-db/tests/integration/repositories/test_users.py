@@ -13,6 +13,7 @@ from chain_processor_core.passwords import verify_password
 from chain_processor_db.base import utcnow
 from chain_processor_db.models import Node
 from chain_processor_db.repositories.users import (
+    count_active_admins,
     create_user,
     delete_user,
     get_user,
@@ -162,3 +163,13 @@ def test_delete_user_keeps_what_they_made(session: Session) -> None:
         get_user(session=session, user_id=user.id)
     assert session.get(Node, node.id) is node
     assert node.created_by_id is None
+
+
+def test_count_active_admins(session: Session) -> None:
+    before = count_active_admins(session=session)
+    admin = make_user(session, roles=[Role.ADMIN])
+    make_user(session, roles=[Role.EDITOR, Role.ADMIN], is_active=False)
+    make_user(session, roles=[Role.EDITOR])
+
+    assert count_active_admins(session=session) == before + 1
+    assert count_active_admins(session=session, excluding=admin.id) == before

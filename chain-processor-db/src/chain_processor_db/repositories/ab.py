@@ -1,0 +1,168 @@
+"""Query functions for A/B runs and traffic splits. Keyword-only ``session``, flush, never
+commit.
+
+Per-variant statistics read the ``variant`` key of each execution's metadata (the chain
+version the split chose). Percentiles are computed by PostgreSQL (``percentile_cont``); on
+SQLite, which has no such aggregate, from the variant's times in Python.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from chain_processor_core.exceptions.errors import NotFoundError
+from chain_processor_core.models.status import ExecutionStatus
+from chain_processor_db.errors import flush
+from chain_processor_db.models import AbRun, ChainExecution, TrafficSplit
+
+_FINAL = [status.value for status in ExecutionStatus if status.is_final]
+
+
+def create_ab_run(
+    *,
+    session: Session,
+    input_text: str,
+    execution_a: ChainExecution,
+    execution_b: ChainExecution,
+    created_by_id: uuid.UUID | None,
+) -> AbRun:
+    ab_run = AbRun(
+        input_text=input_text,
+        execution_a_id=execution_a.id,
+        execution_b_id=execution_b.id,
+        created_by_id=created_by_id,
+    )
+    session.add(ab_run)
+    flush(session)
+    return ab_run
+
+
+def get_ab_run(*, session: Session, ab_run_id: uuid.UUID) -> AbRun:
+    ab_run = session.get(AbRun, ab_run_id)
+    if ab_run is None:
+        raise NotFoundError("The A/B run does not exist")
+    return ab_run
+
+
+def list_ab_runs(
+    *,
+    session: Session,
+    created_by_id: uuid.UUID | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[Sequence[AbRun], int]:
+    """Newest first."""
+    query = select(AbRun)
+    if created_by_id is not None:
+        query = query.where(AbRun.created_by_id == created_by_id)
+    count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(AbRun.created_at.desc(), AbRun.id).offset(offset).limit(limit)
+    ).all()
+    return rows, count
+
+
+def get_traffic_split(*, session: Session, strategy_id: uuid.UUID) -> TrafficSplit | None:
+    return session.get(TrafficSplit, strategy_id)
+
+
+def set_traffic_split(
+    *,
+    session: Session,
+    strategy_id: uuid.UUID,
+    variants: list[dict[str, Any]],
+    updated_by_id: uuid.UUID | None,
+) -> TrafficSplit:
+    """Create or replace the chain's split (the caller checks weights and versions)."""
+    split = session.get(TrafficSplit, strategy_id)
+    if split is None:
+        split = TrafficSplit(strategy_id=strategy_id, variants=variants)
+        session.add(split)
+    split.variants = variants
+    split.updated_by_id = updated_by_id
+    flush(session)
+    return split
+
+
+def delete_traffic_split(*, session: Session, split: TrafficSplit) -> None:
+    session.delete(split)
+    flush(session)
+
+
+@dataclass(frozen=True)
+class VariantStats:
+    variant: str
+    count: int
+    finished: int
+    succeeded: int
+    p50_ms: float | None
+    p95_ms: float | None
+
+    @property
+    def success_rate(self) -> float | None:
+        return self.succeeded / self.finished if self.finished else None
+
+
+def variant_stats(*, session: Session, strategy_id: uuid.UUID) -> list[VariantStats]:
+    """Counts, successes and p50/p95 ``execution_time_ms`` of the chain's executions, per
+    ``metadata.variant`` (executions without one are left out), ordered by variant."""
+    variant = ChainExecution.metadata_json["variant"].as_string()
+    of_chain = (ChainExecution.strategy_id == strategy_id, variant.is_not(None))
+    columns: list[Any] = [
+        variant.label("variant"),
+        func.count().label("executions"),
+        func.count(case((ChainExecution.status.in_(_FINAL), 1))).label("finished"),
+        func.count(case((ChainExecution.status == ExecutionStatus.SUCCEEDED.value, 1))).label(
+            "succeeded"
+        ),
+    ]
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        ordered = ChainExecution.execution_time_ms
+        columns += [
+            func.percentile_cont(0.5).within_group(ordered).label("p50"),
+            func.percentile_cont(0.95).within_group(ordered).label("p95"),
+        ]
+    rows = session.execute(select(*columns).where(*of_chain).group_by(variant).order_by(variant))
+    stats = []
+    for row in rows:
+        if postgres:
+            p50, p95 = _float(row.p50), _float(row.p95)
+        else:
+            times = list(
+                session.scalars(
+                    select(ChainExecution.execution_time_ms)
+                    .where(
+                        *of_chain,
+                        variant == row.variant,
+                        ChainExecution.execution_time_ms.is_not(None),
+                    )
+                    .order_by(ChainExecution.execution_time_ms)
+                )
+            )
+            p50, p95 = _percentile(times, 0.5), _percentile(times, 0.95)
+        stats.append(
+            VariantStats(row.variant, row.executions, row.finished, row.succeeded, p50, p95)
+        )
+    return stats
+
+
+def _float(value: float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _percentile(values: Sequence[int | None], fraction: float) -> float | None:
+    """Linear interpolation between closest ranks, as PostgreSQL's ``percentile_cont``."""
+    present = [v for v in values if v is not None]
+    if not present:
+        return None
+    rank = fraction * (len(present) - 1)
+    low, high = math.floor(rank), math.ceil(rank)
+    return present[low] + (present[high] - present[low]) * (rank - low)
