@@ -22,6 +22,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from sqlalchemy import Engine, make_url
 
 from chain_processor_db import migrations
@@ -125,3 +129,19 @@ def engine(database: Database) -> Iterator[Engine]:
     engine = database.engine()
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def span_exporter() -> InMemorySpanExporter:
+    """Every span of the run, in memory (the global tracer provider can be set only once)."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    return exporter
+
+
+@pytest.fixture
+def sqlite_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A migrated SQLite database of this test's own (for behaviour no backend changes)."""
+    yield from _database(request, "sqlite", tmp_path)

@@ -5,16 +5,28 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import make_url
 
 from chain_processor_executor.sandbox import SandboxLimits
 
+PLACEHOLDER_SECRETS = frozenset(
+    {"changethis", "change-me", "changeme", "secret", "secret-key", "your-secret-key", "dev"}
+)
+MIN_SECRET_CHARS = 32
+
 
 class ExecutorSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "staging", "production"] = Field(
+        default="development",
+        description="Where the executor runs; anything but development demands a real "
+        "WEBHOOK_SECRET.",
+    )
 
     database_url: str = Field(
         default="sqlite:///var/chain-processor.db",
@@ -78,8 +90,62 @@ class ExecutorSettings(BaseSettings):
         default=Path("var/lib_chains_generated"),
         description="Where node code is copied for inspection (spec §5.3); empty: nowhere.",
     )
+    executor_metrics_port: int = Field(
+        default=9100, ge=0, le=65535, description="Port of /metrics (Prometheus); 0: off."
+    )
+    executor_metrics_host: str = Field(
+        default="0.0.0.0", description="Address /metrics listens on (no secrets are exposed)."
+    )
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None,
+        description="OTLP/HTTP collector (e.g. http://otel:4318); spans are exported only "
+        "when set.",
+    )
+    otel_service_name: str = Field(
+        default="chain-processor-executor", description="service.name of exported spans."
+    )
+    webhook_secret: SecretStr = Field(
+        default=SecretStr("change-me"),
+        description="HMAC-SHA256 key of the X-Chain-Processor-Signature header of webhooks.",
+    )
+    webhook_max_attempts: int = Field(
+        default=8, ge=1, description="Deliveries tried before a webhook is given up."
+    )
+    webhook_backoff_s: float = Field(
+        default=2.0, gt=0, description="Wait after the first failed attempt; doubles after each."
+    )
+    webhook_max_backoff_s: float = Field(
+        default=3600.0, gt=0, description="The wait between attempts doubles up to this."
+    )
+    webhook_timeout_s: float = Field(
+        default=10.0, gt=0, description="Connect/read/write timeout of one delivery."
+    )
+    webhook_poll_interval_s: float = Field(
+        default=1.0, gt=0, description="How often the supervisor looks for due webhooks."
+    )
+    webhook_allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Hosts webhooks may reach (JSON list; '*.example.com' matches "
+        "subdomains). Empty: any host whose addresses are public.",
+    )
+    webhook_allow_private_networks: bool = Field(
+        default=False,
+        description="Also deliver to loopback, private, link-local and reserved addresses "
+        "(development and tests only: see the SSRF notes in the README).",
+    )
     log_level: str = Field(default="INFO", description="Logging level.")
     log_json: bool = Field(default=True, description="Log JSON lines (else plain text).")
+
+    @model_validator(mode="after")
+    def _check_webhook_secret(self) -> ExecutorSettings:
+        if self.environment == "development":
+            return self
+        value = self.webhook_secret.get_secret_value()
+        if value.strip().lower() in PLACEHOLDER_SECRETS:
+            raise ValueError("WEBHOOK_SECRET is a placeholder: set a random value")
+        if len(value) < MIN_SECRET_CHARS:
+            raise ValueError(f"WEBHOOK_SECRET must have at least {MIN_SECRET_CHARS} characters")
+        return self
 
     @property
     def listen_url(self) -> str | None:

@@ -1,13 +1,30 @@
-"""Logs as events: one JSON object per line, with every ``extra`` field of the record."""
+"""Logs as events: one JSON object per line, with every ``extra`` field of the record and
+the fields bound to the current context (:func:`log_context`): while an execution runs,
+every line its thread logs carries its ``execution_id`` and the API's ``request_id``."""
 
 from __future__ import annotations
 
 import json
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 _STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+_CONTEXT: ContextVar[dict[str, str]] = ContextVar("log_context", default={})  # noqa: B039
+
+
+@contextmanager
+def log_context(**fields: str | None) -> Iterator[None]:
+    """Add ``fields`` (``None`` ones left out) to every line logged inside the block."""
+    bound = {key: value for key, value in fields.items() if value is not None}
+    token = _CONTEXT.set({**_CONTEXT.get(), **bound})
+    try:
+        yield
+    finally:
+        _CONTEXT.reset(token)
 
 
 class JSONFormatter(logging.Formatter):
@@ -17,6 +34,7 @@ class JSONFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
+            **_CONTEXT.get(),
         }
         event.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:

@@ -24,6 +24,7 @@ from chain_processor_executor import queue
 from chain_processor_executor.config import ExecutorSettings, get_settings
 from chain_processor_executor.logs import configure_logging
 from chain_processor_executor.supervisor import Supervisor
+from chain_processor_executor.tracing import configure_tracing
 from chain_processor_executor.worker import Worker
 
 
@@ -56,7 +57,12 @@ def run_worker(
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, stop)
-    worker.run()
+    provider = configure_tracing(settings)
+    try:
+        worker.run()
+    finally:
+        if provider is not None:
+            provider.shutdown()
     return 0
 
 

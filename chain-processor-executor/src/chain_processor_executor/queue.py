@@ -22,9 +22,10 @@ Timestamps come from the worker's clock: hosts must keep it synchronised (NTP).
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,6 +34,7 @@ from sqlalchemy import Connection, case, func, insert, select, update
 from chain_processor_core.models.status import ExecutionStatus as Status
 from chain_processor_db.base import utcnow
 from chain_processor_db.models import ChainExecution as Execution
+from chain_processor_executor.recording import EVENTS_CHANNEL
 
 LEASE_EXPIRED = "lease_expired"
 
@@ -56,6 +58,7 @@ class ClaimedExecution:
     """What a worker needs to run an execution it claimed."""
 
     id: uuid.UUID
+    strategy_id: uuid.UUID
     strategy_version_id: uuid.UUID
     input_text: str
     start_position: int
@@ -64,6 +67,8 @@ class ClaimedExecution:
     priority: int
     created_at: datetime
     started_at: datetime
+    metadata: dict[str, Any] = field(default_factory=dict)
+    """The execution's metadata: the API stores ``request_id`` and ``traceparent`` there."""
 
 
 def claim_executions(
@@ -95,6 +100,7 @@ def claim_executions(
         )
         .returning(
             Execution.id,
+            Execution.strategy_id,
             Execution.strategy_version_id,
             Execution.input_text,
             Execution.start_position,
@@ -103,6 +109,7 @@ def claim_executions(
             Execution.priority,
             Execution.created_at,
             Execution.started_at,
+            Execution.metadata_json.label("metadata"),
         )
     )
     claimed = [ClaimedExecution(**row._asdict()) for row in connection.execute(statement)]
@@ -160,12 +167,16 @@ def finish_execution(
     output_text: str | None = None,
     error: str | None = None,
     error_code: str | None = None,
+    now: datetime | None = None,
+    notify: bool = False,
 ) -> bool:
-    """Record the end of a run. ``False`` when the worker no longer holds the lease (the
-    execution was reaped, handed back or finished elsewhere): the late result is dropped."""
+    """Record the end of a run (at ``now``, by default the current time). ``False`` when the
+    worker no longer holds the lease (the execution was reaped, handed back or finished
+    elsewhere): the late result is dropped. With ``notify`` (PostgreSQL), the same statement
+    publishes the end on ``chain_execution_events`` (one round trip in autocommit)."""
     if not status.is_final:
         raise ValueError(f"{status.value} is not a final status")
-    now = utcnow()
+    now = now or utcnow()
     statement = (
         update(Execution)
         .where(
@@ -185,6 +196,9 @@ def finish_execution(
         )
         .returning(Execution.id)
     )
+    if notify:
+        payload = {"execution_id": str(execution_id), "position": None, "status": status.value}
+        statement = statement.returning(func.pg_notify(EVENTS_CHANNEL, json.dumps(payload)))
     return connection.execute(statement).first() is not None
 
 
@@ -295,3 +309,9 @@ def requeue_dead_letter(connection: Connection, *, execution_id: uuid.UUID) -> u
         )
     )
     return new_id
+
+
+def queue_depth(connection: Connection) -> int:
+    """How many executions wait to be claimed."""
+    statement = select(func.count()).where(Execution.status == Status.PENDING.value)
+    return int(connection.scalar(statement) or 0)

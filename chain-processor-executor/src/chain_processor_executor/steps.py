@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, select
 
 from chain_processor_core.exceptions.errors import NodeLoadError
 from chain_processor_core.lib_chains.contract import check_node_code
 from chain_processor_core.utils.sanitize import sanitize_error_message
 from chain_processor_db.models import Node, NodeVersion, StrategyVersion, StrategyVersionNode
+from chain_processor_executor.outbox import webhook_url_of
 
 TIMEOUT_KEY = "_timeout_s"
 
@@ -40,14 +43,23 @@ class Step:
     timeout_s: float
 
 
-def load_steps(
+@dataclass(frozen=True)
+class Chain:
+    """A pinned chain version as the runner needs it."""
+
+    steps: list[Step]
+    webhook_url: str | None = None
+
+
+def load_chain(
     connection: Connection,
     *,
     strategy_version_id: uuid.UUID,
     default_timeout_s: float,
     max_timeout_s: float,
-) -> list[Step]:
-    """The steps of a chain version in position order (empty if the version is gone)."""
+) -> Chain:
+    """The steps of a chain version in position order (none if the version is gone), and
+    the completion webhook its metadata names (``webhook_url``, if valid)."""
     snapshot = connection.scalar(
         select(StrategyVersion.snapshot).where(StrategyVersion.id == strategy_version_id)
     )
@@ -84,7 +96,46 @@ def load_steps(
                 timeout_s=min(timeout, max_timeout_s),
             )
         )
-    return steps
+    return Chain(steps, webhook_url_of(metadata))
+
+
+class ChainCache:
+    """Loaded chain versions by id, kept while the process lives (least recently used
+    dropped past ``size``). A strategy version is immutable once pinned (its snapshot and
+    its node versions never change), so an entry never goes stale; a version not found is
+    not cached."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._chains: OrderedDict[tuple[uuid.UUID, float, float], Chain] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def load(
+        self,
+        engine: Engine,
+        *,
+        strategy_version_id: uuid.UUID,
+        default_timeout_s: float,
+        max_timeout_s: float,
+    ) -> Chain:
+        key = (strategy_version_id, default_timeout_s, max_timeout_s)
+        with self._lock:
+            if key in self._chains:
+                self._chains.move_to_end(key)
+                return self._chains[key]
+        with engine.begin() as connection:
+            chain = load_chain(
+                connection,
+                strategy_version_id=strategy_version_id,
+                default_timeout_s=default_timeout_s,
+                max_timeout_s=max_timeout_s,
+            )
+        if chain.steps:
+            with self._lock:
+                self._chains[key] = chain
+                while len(self._chains) > self.size:
+                    self._chains.popitem(last=False)
+        return chain
 
 
 def _seconds(value: object) -> float | None:

@@ -5,6 +5,9 @@ A worker that dies is replaced at once and the executions it held are handed bac
 away (the supervisor knows its worker id), so they need not wait for their lease to expire.
 Leases of workers on other hosts are reaped every ``EXECUTOR_REAP_INTERVAL_S``: the reaper is
 one idempotent statement, so every executor instance runs it without any lock.
+
+It also serves the workers' metrics on ``EXECUTOR_METRICS_PORT`` (:mod:`metrics_server`) and
+sends the completion webhooks of the outbox in a thread (:mod:`webhooks`).
 """
 
 from __future__ import annotations
@@ -24,8 +27,10 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from chain_processor_db.session import create_db_engine
-from chain_processor_executor import queue
+from chain_processor_executor import outbox, queue
 from chain_processor_executor.config import ExecutorSettings
+from chain_processor_executor.metrics_server import MetricsServer
+from chain_processor_executor.webhooks import WebhookSender
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +57,13 @@ class Supervisor:
         self.workers: dict[int, WorkerProcess] = {}
         self.restarts = 0
         self._prefix = f"{socket.gethostname()}:{os.getpid()}"
+        self.metrics: MetricsServer | None = None
+        if settings.executor_metrics_port:
+            self.metrics = MetricsServer(
+                self.engine,
+                host=settings.executor_metrics_host,
+                port=settings.executor_metrics_port,
+            )
 
     def handle_signal(self, signum: int, _frame: FrameType | None) -> None:
         logger.info(
@@ -62,18 +74,27 @@ class Supervisor:
     def run(self) -> int:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, self.handle_signal)
-        for index in range(self.settings.executor_workers):
-            self._start(index, 0)
-        next_reap = 0.0
-        while not self.stopping.wait(CHECK_S):
-            if time.monotonic() >= next_reap:
-                self.reap()
-                next_reap = time.monotonic() + self.settings.executor_reap_interval_s
-            for worker in list(self.workers.values()):
-                if worker.process.poll() is not None:
-                    self._replace(worker)
-        self._drain()
-        self.engine.dispose()
+        if self.metrics is not None:
+            self.metrics.start()
+        sender = WebhookSender(self.engine, self.settings)
+        sender.start()
+        try:
+            for index in range(self.settings.executor_workers):
+                self._start(index, 0)
+            next_reap = 0.0
+            while not self.stopping.wait(CHECK_S):
+                if time.monotonic() >= next_reap:
+                    self.reap()
+                    next_reap = time.monotonic() + self.settings.executor_reap_interval_s
+                for worker in list(self.workers.values()):
+                    if worker.process.poll() is not None:
+                        self._replace(worker)
+            self._drain()
+        finally:
+            sender.stop()
+            if self.metrics is not None:
+                self.metrics.close()
+            self.engine.dispose()
         return 0
 
     def _start(self, index: int, generation: int) -> WorkerProcess:
@@ -82,7 +103,10 @@ class Supervisor:
             sys.executable, "-m", "chain_processor_executor.main", "worker",
             "--index", str(index), "--worker-id", worker_id, "--parent-pid", str(os.getpid()),
         ]  # fmt: skip
-        process = subprocess.Popen(command)
+        environment = dict(os.environ)
+        if self.metrics is not None:
+            environment.update(self.metrics.worker_environment())
+        process = subprocess.Popen(command, env=environment)
         worker = WorkerProcess(index, generation, worker_id, process, time.monotonic())
         self.workers[index] = worker
         logger.info(
@@ -101,6 +125,8 @@ class Supervisor:
             },
         )
         self._hand_back(worker.worker_id)
+        if self.metrics is not None:
+            self.metrics.process_dead(worker.process.pid)
         quick_death = time.monotonic() - worker.started < 10
         generation = worker.generation + 1
         backoff = (
@@ -130,6 +156,7 @@ class Supervisor:
         try:
             with self.engine.begin() as connection:
                 reaped = queue.reap_expired_leases(connection)
+                outbox.enqueue_webhooks(connection, [i for i, s in reaped.items() if s.is_final])
         except SQLAlchemyError as error:
             logger.warning(
                 "reap failed", extra={"action": "reap_failed", "error": type(error).__name__}
@@ -151,6 +178,7 @@ class Supervisor:
                 handed = queue.hand_back_executions(
                     connection, worker_id=worker_id, count_attempt=True
                 )
+                outbox.enqueue_webhooks(connection, handed)  # the cancelled ones
         except SQLAlchemyError as error:
             logger.warning(
                 "hand back failed",

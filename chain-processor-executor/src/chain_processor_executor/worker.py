@@ -21,10 +21,12 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from chain_processor_db.base import utcnow
 from chain_processor_db.session import create_db_engine
-from chain_processor_executor import queue
+from chain_processor_executor import outbox, queue
 from chain_processor_executor.config import ExecutorSettings
 from chain_processor_executor.listener import PendingListener
+from chain_processor_executor.metrics import CLAIM_LATENCY, IN_FLIGHT
 from chain_processor_executor.queue import ClaimedExecution
 from chain_processor_executor.runner import RunControl, RunnerSettings, run_execution
 from chain_processor_executor.sandbox import SandboxPool
@@ -103,9 +105,12 @@ class Worker:
                 self.stop()
                 break
             claimed = self._claim()
+            now = utcnow()
             for execution in claimed:
+                CLAIM_LATENCY.observe(max(0.0, (now - execution.created_at).total_seconds()))
                 with self._lock:
                     self.in_flight[execution.id] = RunControl()
+                IN_FLIGHT.inc()
                 threads.submit(self._run_one, execution)
             if claimed:
                 delay = self.settings.executor_poll_interval_s
@@ -152,6 +157,7 @@ class Worker:
             with self._lock:
                 del self.in_flight[execution.id]
                 self.completed += 1
+            IN_FLIGHT.dec()
             self.wakeup.set()
 
     def _heartbeat(self) -> None:
@@ -209,9 +215,11 @@ class Worker:
     def _hand_back(self, execution_ids: list[uuid.UUID]) -> list[uuid.UUID]:
         try:
             with self.engine.begin() as connection:
-                return queue.hand_back_executions(
+                handed = queue.hand_back_executions(
                     connection, worker_id=self.worker_id, execution_ids=execution_ids
                 )
+                outbox.enqueue_webhooks(connection, handed)  # the cancelled ones
+                return handed
         except SQLAlchemyError:
             logger.exception("hand back failed", extra={"action": "hand_back_failed"})
             return []

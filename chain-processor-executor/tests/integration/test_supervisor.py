@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from sqlalchemy import Engine
 
+from chain_processor_executor.webhooks import SIGNATURE_HEADER, verify
 from tests.conftest import Database, _database
 from tests.factories import UPPER, builtin, execution, make_chain, node_rows, submit
+from tests.integration.test_observability import free_port, scrape
 from tests.integration.test_worker import wait_for
 
 SLOW = "import time\n\ndef node(text):\n    time.sleep(1.5)\n    return text + '.'\n"
@@ -53,6 +59,7 @@ def launch(
             "EXECUTOR_REAP_INTERVAL_S": "0.5",
             "EXECUTOR_GRACEFUL_TIMEOUT_S": "10",
             "EXECUTOR_GENERATED_DIR": str(tmp_path / "generated"),
+            "EXECUTOR_METRICS_PORT": "0",
             **{k: v for k, v in os.environ.items() if k.startswith("COVERAGE_")},
             **settings,
         }
@@ -102,7 +109,7 @@ def test_a_killed_worker_is_replaced_and_its_execution_completes_once(
     engine: Engine, launch: Callable[..., subprocess.Popen[bytes]]
 ) -> None:
     execution_id = submit(engine, make_chain(engine, [UPPER, SLOW, UPPER]))
-    supervisor = launch()
+    supervisor = launch(EXECUTOR_METRICS_PORT=str(free_port()))
     wait_for(lambda: node_rows(engine, execution_id) != [])  # node 0 done, node 1 running
     holder = execution(engine, execution_id).worker_id
     assert holder is not None
@@ -151,3 +158,74 @@ def test_workers_stop_when_their_supervisor_is_killed(
             return True
 
     wait_for(lambda: all(gone(pid) for pid in workers), timeout_s=60)
+
+
+def test_metrics_of_every_worker_are_served_summed(
+    engine: Engine, launch: Callable[..., subprocess.Popen[bytes]]
+) -> None:
+    port = free_port()
+    version = make_chain(engine, [UPPER, builtin("uppercase")])
+    ids = [submit(engine, version, f"text {i}") for i in range(6)]
+    supervisor = launch(EXECUTOR_METRICS_PORT=str(port))
+    wait_for(lambda: all(status(engine, i) == "succeeded" for i in ids), timeout_s=60)
+    ok = ("chain_executions_total", (("reason", "none"), ("status", "succeeded")))
+
+    def metrics() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+        try:
+            return scrape(port)
+        except OSError:
+            return {}
+
+    wait_for(lambda: metrics().get(ok) == 6)
+    values = metrics()
+    assert values[("chain_execution_duration_seconds_count", (("status", "succeeded"),))] == 6
+    assert values[("node_execution_duration_seconds_count", (("status", "succeeded"),))] == 12
+    assert values[("executor_claim_latency_seconds_count", ())] == 6
+    assert values[("executor_in_flight", ())] == 0
+    assert values[("executor_queue_depth", ())] == 0
+    busy = {k[1] for k in values if k[0] == "chain_executions_total"}
+    assert busy == {ok[1]}
+    supervisor.send_signal(signal.SIGTERM)
+    assert supervisor.wait(60) == 0
+
+
+class Receiver(BaseHTTPRequestHandler):
+    received: ClassVar[list[tuple[str, bytes, str]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        Receiver.received.append((self.path, body, self.headers[SIGNATURE_HEADER]))
+        self.send_response(500 if len(Receiver.received) == 1 else 200)  # retried once
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_completion_webhooks_reach_a_real_server_signed(
+    engine: Engine, launch: Callable[..., subprocess.Popen[bytes]]
+) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/done"
+    execution_id = submit(engine, make_chain(engine, [UPPER], metadata={"webhook_url": url}))
+    secret = "a-real-secret-of-at-least-32-characters!"
+    supervisor = launch(
+        ENVIRONMENT="production",
+        WEBHOOK_SECRET=secret,
+        WEBHOOK_ALLOW_PRIVATE_NETWORKS="true",
+        WEBHOOK_POLL_INTERVAL_S="0.1",
+        WEBHOOK_BACKOFF_S="0.2",
+    )
+    try:
+        wait_for(lambda: len(Receiver.received) == 2, timeout_s=60)
+    finally:
+        server.shutdown()
+        server.server_close()
+    supervisor.send_signal(signal.SIGTERM)
+    assert supervisor.wait(60) == 0
+    for path, body, signature in Receiver.received:
+        assert path == "/done" and verify(secret.encode(), body, signature)
+        assert json.loads(body)["execution_id"] == str(execution_id)
+        assert json.loads(body)["status"] == "succeeded"

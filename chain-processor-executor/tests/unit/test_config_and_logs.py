@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from chain_processor_executor.config import ExecutorSettings, get_settings
-from chain_processor_executor.logs import JSONFormatter, configure_logging
+from chain_processor_executor.logs import JSONFormatter, configure_logging, log_context
 
 
 def settings(**values: object) -> ExecutorSettings:
@@ -64,3 +64,25 @@ def test_configure_logging_installs_one_handler() -> None:
     finally:
         root.handlers[:], _ = saved
         root.setLevel(saved[1])
+
+
+def test_log_context_adds_fields_inside_the_block_only() -> None:
+    def line() -> dict[str, object]:
+        record = logging.getLogger("x").makeRecord("x", logging.INFO, __file__, 1, "m", (), None)
+        event: dict[str, object] = json.loads(JSONFormatter().format(record))
+        return event
+
+    with log_context(execution_id="e1", request_id=None):
+        with log_context(request_id="r1"):
+            assert (line()["execution_id"], line()["request_id"]) == ("e1", "r1")
+        assert "request_id" not in line()
+    assert "execution_id" not in line()
+
+
+@pytest.mark.parametrize("secret", ["change-me", "too-short"])
+def test_a_placeholder_webhook_secret_is_refused_outside_development(secret: str) -> None:
+    with pytest.raises(ValueError, match="WEBHOOK_SECRET"):
+        settings(environment="production", webhook_secret=secret)
+    assert settings(environment="development", webhook_secret=secret).environment == "development"
+    strong = "x" * 40
+    assert settings(environment="production", webhook_secret=strong).environment == "production"

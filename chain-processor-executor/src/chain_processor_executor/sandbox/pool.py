@@ -3,6 +3,9 @@
 A thread borrows a sandbox for one node run. A sandbox that was killed (timeout, cancel,
 crash, output over the limit) or that may be damaged (out of memory) is replaced by a fresh
 one before it goes back to the pool, so the next node always gets a working sandbox.
+Each replacement counts in ``executor_sandbox_restarts_total{reason}``: the reason code of
+the run that ended the sandbox, ``protocol`` when it answered more than once, ``unknown``
+when it was borrowed through :meth:`SandboxPool.sandbox` directly.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from chain_processor_executor.metrics import SANDBOX_RESTARTS
 from chain_processor_executor.sandbox.limits import RunResult, SandboxLimits
 from chain_processor_executor.sandbox.process import SandboxProcess
 
@@ -51,7 +55,7 @@ class SandboxPool:
         try:
             yield process
         finally:
-            self._release(process)
+            self._release(process, "unknown")
 
     def run(
         self,
@@ -62,8 +66,14 @@ class SandboxPool:
         timeout_s: float,
         cancel: threading.Event | None = None,
     ) -> RunResult:
-        with self.sandbox() as process:
-            return process.run(code_hash, code, input_text, config, timeout_s, cancel)
+        process = self._acquire()
+        reason = "unknown"
+        try:
+            result = process.run(code_hash, code, input_text, config, timeout_s, cancel)
+            reason = result.reason.value if result.reason else "protocol"
+            return result
+        finally:
+            self._release(process, reason)
 
     def _acquire(self) -> SandboxProcess:
         with self._condition:
@@ -80,10 +90,11 @@ class SandboxPool:
                 self._condition.notify()
             raise
 
-    def _release(self, process: SandboxProcess) -> None:
+    def _release(self, process: SandboxProcess, reason: str) -> None:
         if not process.alive:
             process.kill()
             self.restarts += 1
+            SANDBOX_RESTARTS.labels(reason=reason).inc()
             try:
                 process = SandboxProcess(self.limits, process.slot, self.python)
             except BaseException:
