@@ -139,8 +139,10 @@ def settings(database: Database) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def app(settings: Settings, engine: Engine) -> FastAPI:
-    return create_app(settings, engine=engine)
+def app(settings: Settings, engine: Engine) -> Iterator[FastAPI]:
+    app = create_app(settings, engine=engine)
+    yield app
+    app.state.sandbox_runner.close()  # the lifespan's job; TestClient runs it only in `with`
 
 
 @pytest.fixture

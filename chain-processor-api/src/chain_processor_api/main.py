@@ -24,8 +24,10 @@ from chain_processor_api.core.middleware import (
 )
 from chain_processor_api.core.throttle import LoginThrottle
 from chain_processor_api.services.live import ExecutionEvents
+from chain_processor_api.services.sandbox import SandboxRunner
 from chain_processor_api.web import mount_web_ui
 from chain_processor_db.session import create_db_engine, create_session_factory
+from chain_processor_executor.sandbox import SandboxLimits
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
@@ -41,6 +43,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        app.state.sandbox_runner.close()
         await app.state.execution_events.stop()
         if owns_engine:  # an engine handed in belongs to the caller
             engine.dispose()
@@ -60,6 +63,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         window_seconds=settings.login_window_seconds,
     )
     app.state.execution_events = ExecutionEvents(settings.listen_url())
+    app.state.sandbox_runner = sandbox_runner(settings)
     app.state.metrics = Metrics()
     install_error_handlers(app)
     app.include_router(health.router)
@@ -91,6 +95,22 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics, api_prefix=API_PREFIX)
     app.add_middleware(RequestContextMiddleware)
     return app
+
+
+def sandbox_runner(settings: Settings) -> SandboxRunner:
+    """The test-run sandboxes: the executor's limits, slots apart from its workers'."""
+    limits = SandboxLimits(
+        memory_bytes=settings.sandbox_memory_mb * 1024 * 1024,
+        uid_base=settings.sandbox_uid_base,
+        require_network_isolation=settings.sandbox_require_network_isolation,
+    )
+    return SandboxRunner(
+        size=settings.test_run_sandboxes,
+        limits=limits,
+        first_slot=settings.sandbox_first_slot,
+        timeout_s=settings.test_run_timeout_s,
+        max_timeout_s=settings.test_run_max_timeout_s,
+    )
 
 
 def run() -> None:  # pragma: no cover - exercised by `make up`, not by the tests

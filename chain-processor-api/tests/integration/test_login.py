@@ -113,7 +113,7 @@ class TestSignIn:
             assert login(client, f"user{number}@example.com", "x").status_code == 401
         response = login(client, email_of("admin"))
         assert response.status_code == 429
-        assert response.headers["Retry-After"] == "60"
+        assert 55 <= int(response.headers["Retry-After"]) <= 60  # a slow machine ticks on
 
 
 class TestRefresh:

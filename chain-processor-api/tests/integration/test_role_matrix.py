@@ -41,6 +41,8 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/nodes/{node_id}/versions/{version}"): VIEWER,
     ("GET", "/api/v1/nodes/{node_id}/diff"): VIEWER,
     ("POST", "/api/v1/nodes/{node_id}/rollback"): EDITOR,
+    ("POST", "/api/v1/nodes/test-run"): EDITOR,
+    ("POST", "/api/v1/nodes/{node_id}/test-run"): EDITOR,
     ("GET", "/api/v1/chains"): VIEWER,
     ("POST", "/api/v1/chains"): EDITOR,
     ("POST", "/api/v1/chains/validate"): VIEWER,
@@ -60,6 +62,13 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/executions/{execution_id}/events"): VIEWER,
     ("POST", "/api/v1/executions/{execution_id}/cancel"): EDITOR,
     ("POST", "/api/v1/executions/{execution_id}/rerun"): EDITOR,
+    ("GET", "/api/v1/chains/{chain_id}/traffic-split"): VIEWER,
+    ("PUT", "/api/v1/chains/{chain_id}/traffic-split"): EDITOR,
+    ("DELETE", "/api/v1/chains/{chain_id}/traffic-split"): EDITOR,
+    ("GET", "/api/v1/chains/{chain_id}/variants"): VIEWER,
+    ("POST", "/api/v1/ab-runs"): EDITOR,
+    ("GET", "/api/v1/ab-runs"): VIEWER,
+    ("GET", "/api/v1/ab-runs/{ab_run_id}"): VIEWER,
     ("GET", "/api/v1/audit"): ADMIN,
 }
 
@@ -71,7 +80,7 @@ def app_routes(app: FastAPI) -> set[tuple[str, str]]:
 
 
 def concrete(path: str) -> str:
-    for name in ("user_id", "node_id", "chain_id", "execution_id"):
+    for name in ("user_id", "node_id", "chain_id", "execution_id", "ab_run_id"):
         path = path.replace(f"{{{name}}}", str(uuid.uuid4()))
     return path.replace("{version}", "1.0.0")
 

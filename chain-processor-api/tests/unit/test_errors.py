@@ -3,9 +3,6 @@ from __future__ import annotations
 import pytest
 
 from chain_processor_api.core.errors import (
-    NotAuthenticatedError,
-    PermissionDeniedError,
-    TooManyRequestsError,
     domain_error_response,
     headers_for,
     status_for,
@@ -20,6 +17,9 @@ from chain_processor_core.exceptions.errors import (
     InvalidTransitionError,
     NodeLoadError,
     NodeNotFoundError,
+    NotAuthenticatedError,
+    PermissionDeniedError,
+    RateLimitedError,
     ServiceUnavailableError,
     StaleVersionError,
     StrategyLoadError,
@@ -44,7 +44,7 @@ from chain_processor_core.exceptions.errors import (
         (ServiceUnavailableError(), 503),
         (NotAuthenticatedError(), 401),
         (PermissionDeniedError(), 403),
-        (TooManyRequestsError(retry_after=3), 429),
+        (RateLimitedError(retry_after=3), 429),
         (ChainProcessorError(), 400),
     ],
 )
@@ -59,7 +59,7 @@ def test_body_names_detail_code_and_field() -> None:
 
 
 def test_headers_say_when_to_retry_and_how_to_authenticate() -> None:
-    assert headers_for(TooManyRequestsError(retry_after=0)) == {"Retry-After": "1"}
+    assert headers_for(RateLimitedError(retry_after=0)) == {"Retry-After": "1"}
     assert headers_for(ServiceUnavailableError()) == {"Retry-After": "5"}
     assert headers_for(NotAuthenticatedError()) == {"WWW-Authenticate": "Bearer"}
     assert headers_for(ConflictError()) == {}

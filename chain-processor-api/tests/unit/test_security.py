@@ -13,13 +13,13 @@ import jwt
 import pytest
 
 from chain_processor_api.core.config import Settings
-from chain_processor_api.core.errors import NotAuthenticatedError
 from chain_processor_api.core.security import (
     create_access_token,
     decode_access_token,
     hash_refresh_token,
     new_refresh_token,
 )
+from chain_processor_core.exceptions.errors import NotAuthenticatedError
 
 SETTINGS = Settings(environment="test", secret_key="k" * 64)
 USER, SESSION = uuid.uuid4(), uuid.uuid4()

@@ -17,9 +17,9 @@ from starlette.requests import HTTPConnection
 
 from chain_processor_api.api.audit import Audit
 from chain_processor_api.core.config import Settings
-from chain_processor_api.core.errors import NotAuthenticatedError, PermissionDeniedError
 from chain_processor_api.core.security import decode_access_token
 from chain_processor_api.core.throttle import LoginThrottle
+from chain_processor_core.exceptions.errors import NotAuthenticatedError, PermissionDeniedError
 from chain_processor_core.models.common import Role, has_role
 from chain_processor_db.models import User
 from chain_processor_db.repositories.auth import get_auth_session

@@ -80,6 +80,34 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(
         default=15 * 60, ge=1, description="Sliding window of the login throttles."
     )
+    test_run_sandboxes: int = Field(
+        default=2,
+        ge=1,
+        le=16,
+        description="Sandbox processes for node test-runs (started on first use); also the "
+        "number of test-runs at once: more get 503.",
+    )
+    test_run_timeout_s: float = Field(
+        default=5.0, gt=0, description="Time limit of a test-run (the executor's default)."
+    )
+    test_run_max_timeout_s: float = Field(
+        default=30.0, gt=0, description="Cap on a `_timeout_s` given in a test-run's config."
+    )
+    sandbox_first_slot: int = Field(
+        default=900,
+        ge=0,
+        description="First sandbox slot of this process: slot + SANDBOX_UID_BASE is the "
+        "sandbox uid, so keep it apart from the executor workers' slots (0, 1, …).",
+    )
+    sandbox_uid_base: int | None = Field(
+        default=1_000_000, description="First sandbox uid when running as root; null keeps ours."
+    )
+    sandbox_memory_mb: int = Field(
+        default=512, ge=64, description="Address space of a test-run sandbox (RLIMIT_AS)."
+    )
+    sandbox_require_network_isolation: bool = Field(
+        default=True, description="Refuse to test-run where a sandbox gets no network namespace."
+    )
 
     max_request_bytes: int = Field(
         default=1_048_576 * 2,

@@ -2,14 +2,15 @@
 
 Every error body has the same shape: ``{"detail": ..., "code": ..., "field": ...}`` (request
 validation errors add ``errors``, the list of every field at fault; a 500 adds the
-``request_id`` to quote). Domain errors come from :mod:`chain_processor_core.exceptions`;
-the three below are the API's own (authentication, permission, throttling) until core has
-them. Nothing unexpected ever reaches a client: it becomes a generic 500.
+``request_id`` to quote). Errors come from :mod:`chain_processor_core.exceptions`; driver
+errors are translated by :mod:`chain_processor_db.errors`. Nothing unexpected ever reaches a
+client: it becomes a generic 500.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -21,41 +22,24 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chain_processor_core.exceptions.errors import (
     ChainProcessorError,
+    ChainValidationError,
     ConflictError,
     ExecutionError,
     InvalidTransitionError,
     NodeLoadError,
+    NotAuthenticatedError,
     NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
     ServiceUnavailableError,
     StrategyLoadError,
     ValidationError,
 )
+from chain_processor_db.errors import data_error
 
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_UNAVAILABLE_SECONDS = 5
-
-
-class NotAuthenticatedError(ChainProcessorError):
-    """Not authenticated: sign in and send a valid access token."""
-
-    code = "not_authenticated"
-
-
-class PermissionDeniedError(ChainProcessorError):
-    """You are not allowed to do this."""
-
-    code = "forbidden"
-
-
-class TooManyRequestsError(ChainProcessorError):
-    """Too many attempts; try again later."""
-
-    code = "too_many_requests"
-
-    def __init__(self, detail: str | None = None, *, retry_after: int) -> None:
-        super().__init__(detail)
-        self.retry_after = max(1, retry_after)
 
 
 STATUS_BY_ERROR: dict[type[ChainProcessorError], int] = {
@@ -69,7 +53,7 @@ STATUS_BY_ERROR: dict[type[ChainProcessorError], int] = {
     ServiceUnavailableError: 503,
     NotAuthenticatedError: 401,
     PermissionDeniedError: 403,
-    TooManyRequestsError: 429,
+    RateLimitedError: 429,
     ChainProcessorError: 400,
 }
 
@@ -95,7 +79,7 @@ def status_for(error: ChainProcessorError) -> int:
 def headers_for(error: ChainProcessorError) -> dict[str, str]:
     if isinstance(error, NotAuthenticatedError):
         return {"WWW-Authenticate": "Bearer"}
-    if isinstance(error, TooManyRequestsError):
+    if isinstance(error, RateLimitedError):
         return {"Retry-After": str(error.retry_after)}
     if isinstance(error, ServiceUnavailableError):
         return {"Retry-After": str(RETRY_AFTER_UNAVAILABLE_SECONDS)}
@@ -107,8 +91,9 @@ def error_body(detail: str, code: str, field: str | None = None, **extra: Any) -
 
 
 def domain_error_response(error: ChainProcessorError) -> JSONResponse:
-    errors = getattr(error, "errors", None)  # every problem, where the error lists them
-    extra = {"errors": errors} if isinstance(errors, list) else {}
+    extra: dict[str, Any] = {}
+    if isinstance(error, ChainValidationError) and error.errors:
+        extra["errors"] = [asdict(problem) for problem in error.errors]
     return JSONResponse(
         error_body(error.detail, error.code, error.field, **extra),
         status_code=status_for(error),
@@ -130,12 +115,10 @@ async def _database_unavailable(_request: Request, exc: Exception) -> JSONRespon
 
 
 async def _unstorable_value(_request: Request, exc: Exception) -> JSONResponse:
+    # Flushes are translated in chain_processor_db; this catches reads (a filter value).
+    assert isinstance(exc, DataError)
     logger.info("value refused by the database", extra={"action": "data_error"})
-    error = ValidationError(
-        "A value cannot be stored or compared: a number is out of range or a text contains "
-        "a NUL character"
-    )
-    return domain_error_response(error)
+    return domain_error_response(data_error(exc))
 
 
 async def _request_validation(_request: Request, exc: Exception) -> JSONResponse:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 import jwt
 
 from chain_processor_api.core.config import Settings
-from chain_processor_api.core.errors import NotAuthenticatedError
+from chain_processor_core.exceptions.errors import NotAuthenticatedError
 
 ALGORITHM = "HS256"
 ACCESS_TOKEN_TYPE = "access"

@@ -4,15 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from chain_processor_api.schemas.paging import MAX_OFFSET
-from chain_processor_core.models import ExecutionFilter
 from chain_processor_core.models.common import Schema
-
-
-class ExecutionQuery(ExecutionFilter):
-    """The list filters, with the offset bounded (beyond a bigint the database fails)."""
-
-    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
 
 class ExecutionRerun(Schema):

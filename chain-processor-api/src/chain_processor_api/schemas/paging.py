@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Query
 
-MAX_OFFSET = 1_000_000_000  # an offset past a bigint is a 500 on PostgreSQL otherwise
+from chain_processor_core.models.common import MAX_OFFSET
 
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 Limit = Annotated[int, Query(ge=1, le=500)]

@@ -8,13 +8,13 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from chain_processor_api.core.config import Settings
-from chain_processor_api.core.errors import NotAuthenticatedError
 from chain_processor_api.core.security import (
     create_access_token,
     hash_refresh_token,
     new_refresh_token,
 )
 from chain_processor_api.schemas.auth import Token
+from chain_processor_core.exceptions.errors import NotAuthenticatedError
 from chain_processor_core.passwords import hash_password, verify_password
 from chain_processor_db.base import utcnow
 from chain_processor_db.models import User

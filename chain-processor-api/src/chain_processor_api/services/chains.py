@@ -24,6 +24,7 @@ from chain_processor_api.schemas.chains import (
 )
 from chain_processor_core.exceptions.errors import (
     ChainValidationError,
+    FieldError,
     InvalidConfigError,
     NodeLoadError,
     NodeNotFoundError,
@@ -35,16 +36,6 @@ from chain_processor_core.models.strategies import CanvasPosition
 from chain_processor_db.models import ChainStrategy, Node, NodeVersion
 from chain_processor_db.repositories.nodes import create_node
 from chain_processor_db.repositories.strategies import create_strategy
-
-
-class ChainStepsInvalidError(ChainValidationError):
-    """The chain is not valid."""
-
-    def __init__(self, issues: list[ValidationIssue]) -> None:
-        first = issues[0]
-        more = f" (and {len(issues) - 1} more problems)" if len(issues) > 1 else ""
-        super().__init__(f"{first.detail}{more}", field=first.field)
-        self.errors = [issue.model_dump() for issue in issues]
 
 
 def validate_steps(session: Session, steps: Sequence[StrategyNodeIn]) -> list[ValidationIssue]:
@@ -63,10 +54,12 @@ def validate_steps(session: Session, steps: Sequence[StrategyNodeIn]) -> list[Va
 
 
 def check_steps(session: Session, steps: Sequence[StrategyNodeIn]) -> None:
-    """Raise :class:`ChainStepsInvalidError` naming every problem, if there is one."""
+    """Raise :class:`ChainValidationError` naming every problem, if there is one."""
     issues = validate_steps(session, steps)
     if issues:
-        raise ChainStepsInvalidError(issues)
+        raise ChainValidationError(
+            errors=[FieldError(issue.field, issue.code, issue.detail) for issue in issues]
+        )
 
 
 def _step_issues(

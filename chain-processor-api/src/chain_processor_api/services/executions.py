@@ -14,6 +14,7 @@ import uuid
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from chain_processor_api.services.traffic import route
 from chain_processor_core.exceptions.errors import ConflictError, ValidationError
 from chain_processor_core.models import ExecutionCreate
 from chain_processor_core.models.status import NodeExecutionStatus
@@ -55,8 +56,12 @@ def submit(
     user_id: uuid.UUID,
     trace: dict[str, str],
 ) -> tuple[ChainExecution, bool]:
-    """Queue a run; a repeated idempotency key returns the first run (``created`` False)."""
+    """Queue a run; a repeated idempotency key returns the first run (``created`` False).
+
+    Without a ``version``, the chain's traffic split (if any) chooses one.
+    """
     strategy = get_strategy(session=session, strategy_id=execution_in.strategy_id)
+    execution_in = route(session, execution_in)
     with_trace = execution_in.model_copy(update={"metadata": {**execution_in.metadata, **trace}})
     execution, created = create_execution(
         session=session, strategy=strategy, execution_in=with_trace, created_by_id=user_id

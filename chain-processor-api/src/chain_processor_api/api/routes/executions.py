@@ -29,13 +29,17 @@ from chain_processor_api.api.deps import (
     check_role,
     roles_of,
 )
-from chain_processor_api.core.errors import NotAuthenticatedError, PermissionDeniedError
-from chain_processor_api.schemas.executions import ExecutionQuery, ExecutionRerun
+from chain_processor_api.schemas.executions import ExecutionRerun
 from chain_processor_api.services import executions as executions_service
 from chain_processor_api.services.live import ExecutionEvents, watch
-from chain_processor_core.exceptions.errors import ExecutionNotFoundError
+from chain_processor_core.exceptions.errors import (
+    ExecutionNotFoundError,
+    NotAuthenticatedError,
+    PermissionDeniedError,
+)
 from chain_processor_core.models import (
     ExecutionCreate,
+    ExecutionFilter,
     ExecutionPublic,
     NodeExecutionPublic,
     Page,
@@ -87,7 +91,7 @@ def create_execution(
 
 @router.get("", response_model=Page[ExecutionPublic])
 def read_executions(
-    filters: Annotated[ExecutionQuery, Query()], _user: ViewerUser, session: SessionDep
+    filters: Annotated[ExecutionFilter, Query()], _user: ViewerUser, session: SessionDep
 ) -> Page[ExecutionPublic]:
     """Newest first; filter by status, chain (``strategy_id``), user (``created_by_id``) and
     creation time (``created_after`` ≤ t < ``created_before``)."""

@@ -17,13 +17,13 @@ from chain_processor_api.api.deps import (
     SettingsDep,
     ThrottleDep,
 )
-from chain_processor_api.core.errors import (
-    NotAuthenticatedError,
-    PermissionDeniedError,
-    TooManyRequestsError,
-)
 from chain_processor_api.schemas.auth import RefreshRequest, Token
 from chain_processor_api.services import auth
+from chain_processor_core.exceptions.errors import (
+    NotAuthenticatedError,
+    PermissionDeniedError,
+    RateLimitedError,
+)
 from chain_processor_db.models.auth import AuthSession
 from chain_processor_db.repositories.auth import revoke_auth_session
 from chain_processor_db.repositories.users import get_user_by_email, record_login
@@ -57,7 +57,7 @@ def login_access_token(
     account = form.username.strip().lower()
     wait = throttle.retry_after(account=account, address=address)
     if wait is not None:
-        raise TooManyRequestsError(
+        raise RateLimitedError(
             f"Too many sign-in attempts; try again in {wait} s", retry_after=wait
         )
     throttle.attempt(address=address)

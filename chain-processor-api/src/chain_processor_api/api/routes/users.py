@@ -15,11 +15,14 @@ from chain_processor_api.api.deps import (
     SettingsDep,
     ThrottleDep,
 )
-from chain_processor_api.core.errors import TooManyRequestsError
 from chain_processor_api.schemas.auth import Token
 from chain_processor_api.schemas.paging import Limit, Offset
 from chain_processor_api.services import auth
-from chain_processor_core.exceptions.errors import ConflictError, ValidationError
+from chain_processor_core.exceptions.errors import (
+    ConflictError,
+    RateLimitedError,
+    ValidationError,
+)
 from chain_processor_core.models import (
     Page,
     PasswordChange,
@@ -68,7 +71,7 @@ def update_password_me(
     the response is a fresh token pair for this client."""
     wait = throttle.retry_after(account=user.email, address=address)
     if wait is not None:
-        raise TooManyRequestsError("Too many attempts; try again later", retry_after=wait)
+        raise RateLimitedError("Too many attempts; try again later", retry_after=wait)
     if not auth.authenticate(user=user, password=body.current_password):
         throttle.failed(account=user.email)
         raise ValidationError("The current password is not correct", field="current_password")
@@ -154,9 +157,4 @@ def _public(user: User) -> UserPublic:
 def _is_last_admin(session: SessionDep, user: User) -> bool:
     if not user.is_active or Role.ADMIN.value not in user.roles:
         return False
-    others = [
-        other
-        for other in users_repo.list_users(session=session, limit=10_000)[0]
-        if other.id != user.id and other.is_active and Role.ADMIN.value in other.roles
-    ]
-    return not others
+    return users_repo.count_active_admins(session=session, excluding=user.id) == 0
