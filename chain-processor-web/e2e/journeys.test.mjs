@@ -13,6 +13,8 @@ const SLOW_CODE = [
   "        pass",
   "    return input_text",
 ].join("\n");
+const SHOUT_CODE = ["def node(input_text: str) -> str:", "    return input_text.upper() + '!'"].join("\n");
+const FAILING_CODE = ["def node(input_text: str) -> str:", "    raise ValueError('no vowels allowed')"].join("\n");
 const VIEWER = { email: "viewer@example.com", password: "viewer-password-1" };
 
 let browser;
@@ -80,6 +82,23 @@ async function connect(from, to) {
   await page.mouse.up();
 }
 
+/** Replace the code in the node editor. */
+async function setCode(code) {
+  const editor = page.getByTestId("code-editor");
+  await editor.click();
+  await page.keyboard.press("Control+A");
+  await page.keyboard.press("Delete");
+  await editor.fill(code);
+}
+
+/** Test-run the code in the editor and wait for its result. */
+async function testRun() {
+  const status = page.getByTestId("test-run-status");
+  await page.getByRole("button", { name: "Run test" }).click();
+  await status.getByTestId("test-run-result").waitFor({ timeout: 20_000 });
+  return status;
+}
+
 async function runChain(input) {
   await page.getByLabel("Input text").fill(input);
   await page.getByRole("button", { name: "Run", exact: true }).click();
@@ -125,11 +144,20 @@ describe("chain processor web", () => {
     await page.getByRole("link", { name: "New node" }).click();
     await page.getByLabel("Name").fill("Slow echo");
     await page.getByLabel("Description").fill("Waits four seconds, then returns its input.");
-    const editor = page.getByTestId("code-editor");
-    await editor.click();
-    await page.keyboard.press("Control+A");
-    await page.keyboard.press("Delete");
-    await editor.fill(SLOW_CODE);
+    // Test-run the unsaved code on sample input: first a node that works, then one that fails.
+    await setCode(SHOUT_CODE);
+    await page.getByLabel("Sample input").fill("hello");
+    let result = await testRun();
+    assert.equal((await result.getByTestId("test-run-output").textContent()).trim(), "HELLO!");
+    await result.getByText(/^The node ran in [\d.,]+ ms\.$/).waitFor();
+    await setCode(FAILING_CODE);
+    result = await testRun();
+    assert.match(await result.getByTestId("test-run-error").textContent(), /no vowels allowed/);
+    assert.equal(await result.getByTestId("test-run-reason").getAttribute("data-reason"), "node_error");
+    await result.getByText("Reason: The node raised an error.").waitFor();
+    await axe("node-test-run");
+    await screenshot(page, "02a-node-test-run");
+    await setCode(SLOW_CODE);
     await axe("node-new");
     await page.getByRole("button", { name: "Create" }).click();
     await page.getByRole("heading", { name: "Edit node Slow echo" }).waitFor();
@@ -193,6 +221,16 @@ describe("chain processor web", () => {
     await page.getByRole("heading", { name: "Output differences" }).waitFor({ timeout: 30_000 });
     await page.getByTestId("variant-A").getByText("Hello, ADA!").first().waitFor();
     await page.getByTestId("variant-B").getByText("Hi ADA").first().waitFor();
+    // Split the chain's traffic half and half between the two versions.
+    for (const [row, version] of [[1, firstVersion], [2, second]]) {
+      if (row > 1) await page.getByRole("button", { name: "Add a version" }).click();
+      await page.getByLabel(`Version of row ${row}`).click();
+      await page.getByRole("option", { name: version, exact: true }).click();
+      await page.getByLabel(`Weight of row ${row} (%)`).fill("50");
+    }
+    await page.getByRole("button", { name: "Save split" }).click();
+    await page.getByText("Traffic split saved.").waitFor();
+    await page.getByRole("heading", { name: "Runs per variant" }).waitFor();
     await axe("ab");
     await screenshot(page, "05-ab");
   });

@@ -17,7 +17,21 @@ describe("http", () => {
     const error = await call(readUserMe()).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ status: 409, code: "stale_version", field: "expected_version", message: "Stale" });
-    expect(new ApiError(500, "oops")).toMatchObject({ message: "HTTP 500", code: null, field: null });
+    expect(new ApiError(500, "oops")).toMatchObject({ message: "HTTP 500", code: null, field: null, retryAfter: null });
+  });
+
+  it("keeps a 503's Retry-After in seconds", async () => {
+    client.setConfig({ fetch: fakeFetch({ "GET /api/v1/users/me": [503, { detail: "Busy", code: "service_unavailable" }, { "Retry-After": "2" }] }) });
+    await expect(call(readUserMe())).rejects.toMatchObject({ status: 503, retryAfter: 2 });
+    expect(new ApiError(503, {}, "soon")).toMatchObject({ retryAfter: null, errors: [] });
+  });
+
+  it("lists the fields at fault without the body prefix", () => {
+    const body = { detail: "x", code: "invalid", errors: [{ field: "body.variants.0.weight", detail: "too big" }, { field: "variants.1.version", detail: "no such version" }, "junk"] };
+    expect(new ApiError(422, body).errors).toEqual([
+      { field: "variants.0.weight", detail: "too big" },
+      { field: "variants.1.version", detail: "no such version" },
+    ]);
   });
 
   it("signs out on 401", async () => {

@@ -2,7 +2,7 @@
 
 import { type Client, type Options as Options2, type TDataShape, urlSearchParamsBodySerializer } from './client';
 import { client } from './client.gen';
-import type { CancelExecutionData, CancelExecutionErrors, CancelExecutionResponses, CreateChainData, CreateChainErrors, CreateChainResponses, CreateExecutionData, CreateExecutionErrors, CreateExecutionResponses, CreateNodeData, CreateNodeErrors, CreateNodeResponses, CreateUserData, CreateUserErrors, CreateUserResponses, DeleteChainData, DeleteChainErrors, DeleteChainResponses, DeleteNodeData, DeleteNodeErrors, DeleteNodeResponses, DeleteUserData, DeleteUserErrors, DeleteUserResponses, ExportChainData, ExportChainErrors, ExportChainResponses, ImportChainData, ImportChainErrors, ImportChainResponses, LoginAccessTokenData, LoginAccessTokenErrors, LoginAccessTokenResponses, LoginRefreshData, LoginRefreshErrors, LoginRefreshResponses, LogoutData, LogoutErrors, LogoutResponses, ReadAuditLogData, ReadAuditLogErrors, ReadAuditLogResponses, ReadChainData, ReadChainDiffData, ReadChainDiffErrors, ReadChainDiffResponses, ReadChainErrors, ReadChainResponses, ReadChainsData, ReadChainsErrors, ReadChainsResponses, ReadChainVersionData, ReadChainVersionErrors, ReadChainVersionResponses, ReadChainVersionsData, ReadChainVersionsErrors, ReadChainVersionsResponses, ReadExecutionData, ReadExecutionErrors, ReadExecutionEventsData, ReadExecutionEventsErrors, ReadExecutionEventsResponses, ReadExecutionResponses, ReadExecutionsData, ReadExecutionsErrors, ReadExecutionsResponses, ReadHealthData, ReadHealthDetailedData, ReadHealthDetailedErrors, ReadHealthDetailedResponses, ReadHealthResponses, ReadMetricsData, ReadMetricsResponses, ReadNodeData, ReadNodeDiffData, ReadNodeDiffErrors, ReadNodeDiffResponses, ReadNodeErrors, ReadNodeExecutionsData, ReadNodeExecutionsErrors, ReadNodeExecutionsResponses, ReadNodeResponses, ReadNodesData, ReadNodesErrors, ReadNodesResponses, ReadNodeVersionData, ReadNodeVersionErrors, ReadNodeVersionResponses, ReadNodeVersionsData, ReadNodeVersionsErrors, ReadNodeVersionsResponses, ReadUserData, ReadUserErrors, ReadUserMeData, ReadUserMeErrors, ReadUserMeResponses, ReadUserResponses, ReadUsersData, ReadUsersErrors, ReadUsersResponses, RerunExecutionData, RerunExecutionErrors, RerunExecutionResponses, RollbackChainData, RollbackChainErrors, RollbackChainResponses, RollbackNodeData, RollbackNodeErrors, RollbackNodeResponses, UpdateChainData, UpdateChainErrors, UpdateChainResponses, UpdateNodeData, UpdateNodeErrors, UpdateNodeResponses, UpdatePasswordMeData, UpdatePasswordMeErrors, UpdatePasswordMeResponses, UpdateUserData, UpdateUserErrors, UpdateUserMeData, UpdateUserMeErrors, UpdateUserMeResponses, UpdateUserResponses, ValidateChainData, ValidateChainErrors, ValidateChainResponses } from './types.gen';
+import type { CancelExecutionData, CancelExecutionErrors, CancelExecutionResponses, CreateAbRunData, CreateAbRunErrors, CreateAbRunResponses, CreateChainData, CreateChainErrors, CreateChainResponses, CreateExecutionData, CreateExecutionErrors, CreateExecutionResponses, CreateNodeData, CreateNodeErrors, CreateNodeResponses, CreateUserData, CreateUserErrors, CreateUserResponses, DeleteChainData, DeleteChainErrors, DeleteChainResponses, DeleteNodeData, DeleteNodeErrors, DeleteNodeResponses, DeleteTrafficSplitData, DeleteTrafficSplitErrors, DeleteTrafficSplitResponses, DeleteUserData, DeleteUserErrors, DeleteUserResponses, ExportChainData, ExportChainErrors, ExportChainResponses, ImportChainData, ImportChainErrors, ImportChainResponses, LoginAccessTokenData, LoginAccessTokenErrors, LoginAccessTokenResponses, LoginRefreshData, LoginRefreshErrors, LoginRefreshResponses, LogoutData, LogoutErrors, LogoutResponses, ReadAbRunData, ReadAbRunErrors, ReadAbRunResponses, ReadAbRunsData, ReadAbRunsErrors, ReadAbRunsResponses, ReadAuditLogData, ReadAuditLogErrors, ReadAuditLogResponses, ReadChainData, ReadChainDiffData, ReadChainDiffErrors, ReadChainDiffResponses, ReadChainErrors, ReadChainResponses, ReadChainsData, ReadChainsErrors, ReadChainsResponses, ReadChainVersionData, ReadChainVersionErrors, ReadChainVersionResponses, ReadChainVersionsData, ReadChainVersionsErrors, ReadChainVersionsResponses, ReadExecutionData, ReadExecutionErrors, ReadExecutionEventsData, ReadExecutionEventsErrors, ReadExecutionEventsResponses, ReadExecutionResponses, ReadExecutionsData, ReadExecutionsErrors, ReadExecutionsResponses, ReadHealthData, ReadHealthDetailedData, ReadHealthDetailedErrors, ReadHealthDetailedResponses, ReadHealthResponses, ReadMetricsData, ReadMetricsResponses, ReadNodeData, ReadNodeDiffData, ReadNodeDiffErrors, ReadNodeDiffResponses, ReadNodeErrors, ReadNodeExecutionsData, ReadNodeExecutionsErrors, ReadNodeExecutionsResponses, ReadNodeResponses, ReadNodesData, ReadNodesErrors, ReadNodesResponses, ReadNodeVersionData, ReadNodeVersionErrors, ReadNodeVersionResponses, ReadNodeVersionsData, ReadNodeVersionsErrors, ReadNodeVersionsResponses, ReadTrafficSplitData, ReadTrafficSplitErrors, ReadTrafficSplitResponses, ReadUserData, ReadUserErrors, ReadUserMeData, ReadUserMeErrors, ReadUserMeResponses, ReadUserResponses, ReadUsersData, ReadUsersErrors, ReadUsersResponses, ReadVariantsData, ReadVariantsErrors, ReadVariantsResponses, RerunExecutionData, RerunExecutionErrors, RerunExecutionResponses, RollbackChainData, RollbackChainErrors, RollbackChainResponses, RollbackNodeData, RollbackNodeErrors, RollbackNodeResponses, TestRunCodeData, TestRunCodeErrors, TestRunCodeResponses, TestRunNodeData, TestRunNodeErrors, TestRunNodeResponses, UpdateChainData, UpdateChainErrors, UpdateChainResponses, UpdateNodeData, UpdateNodeErrors, UpdateNodeResponses, UpdatePasswordMeData, UpdatePasswordMeErrors, UpdatePasswordMeResponses, UpdateTrafficSplitData, UpdateTrafficSplitErrors, UpdateTrafficSplitResponses, UpdateUserData, UpdateUserErrors, UpdateUserMeData, UpdateUserMeErrors, UpdateUserMeResponses, UpdateUserResponses, ValidateChainData, ValidateChainErrors, ValidateChainResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean> = Options2<TData, ThrowOnError> & {
     /**
@@ -291,6 +291,36 @@ export const rollbackNode = <ThrowOnError extends boolean = false>(options: Opti
 });
 
 /**
+ * Test Run Code
+ *
+ * Run code from the editor that is not saved yet.
+ */
+export const testRunCode = <ThrowOnError extends boolean = false>(options: Options<TestRunCodeData, ThrowOnError>) => (options.client ?? client).post<TestRunCodeResponses, TestRunCodeErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/nodes/test-run',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Test Run Node
+ *
+ * Run a saved node: its current code, or the code of ``version``.
+ */
+export const testRunNode = <ThrowOnError extends boolean = false>(options: Options<TestRunNodeData, ThrowOnError>) => (options.client ?? client).post<TestRunNodeResponses, TestRunNodeErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/nodes/{node_id}/test-run',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
  * Read Chains
  */
 export const readChains = <ThrowOnError extends boolean = false>(options?: Options<ReadChainsData, ThrowOnError>) => (options?.client ?? client).get<ReadChainsResponses, ReadChainsErrors, ThrowOnError>({
@@ -439,6 +469,53 @@ export const rollbackChain = <ThrowOnError extends boolean = false>(options: Opt
 });
 
 /**
+ * Delete Traffic Split
+ *
+ * Remove the split: submissions without a version run the current version again.
+ */
+export const deleteTrafficSplit = <ThrowOnError extends boolean = false>(options: Options<DeleteTrafficSplitData, ThrowOnError>) => (options.client ?? client).delete<DeleteTrafficSplitResponses, DeleteTrafficSplitErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/chains/{chain_id}/traffic-split',
+    ...options
+});
+
+/**
+ * Read Traffic Split
+ */
+export const readTrafficSplit = <ThrowOnError extends boolean = false>(options: Options<ReadTrafficSplitData, ThrowOnError>) => (options.client ?? client).get<ReadTrafficSplitResponses, ReadTrafficSplitErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/chains/{chain_id}/traffic-split',
+    ...options
+});
+
+/**
+ * Update Traffic Split
+ *
+ * Set (or replace) the split: versions the chain has, weights summing to 100.
+ */
+export const updateTrafficSplit = <ThrowOnError extends boolean = false>(options: Options<UpdateTrafficSplitData, ThrowOnError>) => (options.client ?? client).put<UpdateTrafficSplitResponses, UpdateTrafficSplitErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/chains/{chain_id}/traffic-split',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Read Variants
+ *
+ * Per variant (chain version chosen by the split): runs, successes, success rate among
+ * finished runs, and p50/p95 ``execution_time_ms``.
+ */
+export const readVariants = <ThrowOnError extends boolean = false>(options: Options<ReadVariantsData, ThrowOnError>) => (options.client ?? client).get<ReadVariantsResponses, ReadVariantsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/chains/{chain_id}/variants',
+    ...options
+});
+
+/**
  * Read Executions
  *
  * Newest first; filter by status, chain (``strategy_id``), user (``created_by_id``) and
@@ -526,6 +603,44 @@ export const rerunExecution = <ThrowOnError extends boolean = false>(options: Op
 export const readExecutionEvents = <ThrowOnError extends boolean = false>(options: Options<ReadExecutionEventsData, ThrowOnError>) => (options.client ?? client).sse.get<ReadExecutionEventsResponses, ReadExecutionEventsErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/executions/{execution_id}/events',
+    ...options
+});
+
+/**
+ * Read Ab Runs
+ *
+ * Newest first.
+ */
+export const readAbRuns = <ThrowOnError extends boolean = false>(options?: Options<ReadAbRunsData, ThrowOnError>) => (options?.client ?? client).get<ReadAbRunsResponses, ReadAbRunsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/ab-runs',
+    ...options
+});
+
+/**
+ * Create Ab Run
+ *
+ * Queue two executions of ``input_text``, arm A and arm B, each pinned to a chain
+ * version (the chain's current one when ``version`` is omitted).
+ */
+export const createAbRun = <ThrowOnError extends boolean = false>(options: Options<CreateAbRunData, ThrowOnError>) => (options.client ?? client).post<CreateAbRunResponses, CreateAbRunErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/ab-runs',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Read Ab Run
+ *
+ * Both executions with their per-node timings, and the output diff once both ended.
+ */
+export const readAbRun = <ThrowOnError extends boolean = false>(options: Options<ReadAbRunData, ThrowOnError>) => (options.client ?? client).get<ReadAbRunResponses, ReadAbRunErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/ab-runs/{ab_run_id}',
     ...options
 });
 

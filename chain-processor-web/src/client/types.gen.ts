@@ -5,6 +5,119 @@ export type ClientOptions = {
 };
 
 /**
+ * AbArm
+ */
+export type AbArm = {
+    /**
+     * Strategy Id
+     */
+    strategy_id: string;
+    /**
+     * Version
+     *
+     * The chain version to run; its current one when omitted.
+     */
+    version?: string | null;
+};
+
+/**
+ * AbArmResult
+ */
+export type AbArmResult = {
+    /**
+     * Version
+     *
+     * The chain version this arm runs.
+     */
+    version: string;
+    execution: ExecutionPublic;
+    /**
+     * Nodes
+     */
+    nodes: Array<NodeTiming>;
+};
+
+/**
+ * AbRunCreate
+ *
+ * One input, two chain versions (of one chain or two): each arm is pinned at submit.
+ */
+export type AbRunCreate = {
+    /**
+     * Input Text
+     */
+    input_text: string;
+    a: AbArm;
+    b: AbArm;
+    /**
+     * Priority
+     */
+    priority?: number;
+};
+
+/**
+ * AbRunPublic
+ */
+export type AbRunPublic = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Input Text
+     */
+    input_text: string;
+    /**
+     * Created By Id
+     */
+    created_by_id: string | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    a: AbArmResult;
+    b: AbArmResult;
+    /**
+     * Finished
+     *
+     * Both executions have reached a final status.
+     */
+    finished: boolean;
+    /**
+     * Output Diff
+     *
+     * Unified diff of output A → B once both have finished; null before.
+     */
+    output_diff: string | null;
+};
+
+/**
+ * AbRunSummary
+ */
+export type AbRunSummary = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Execution A Id
+     */
+    execution_a_id: string;
+    /**
+     * Execution B Id
+     */
+    execution_b_id: string;
+    /**
+     * Created By Id
+     */
+    created_by_id: string | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+};
+
+/**
  * AuditLogPublic
  */
 export type AuditLogPublic = {
@@ -146,6 +259,28 @@ export type ChainValidationRequest = {
      * Nodes
      */
     nodes: Array<StrategyNodeIn>;
+};
+
+/**
+ * CodeTestRunRequest
+ */
+export type CodeTestRunRequest = {
+    /**
+     * Code
+     */
+    code: string;
+    /**
+     * Input Text
+     */
+    input_text: string;
+    /**
+     * Config
+     *
+     * The node's config; `_timeout_s` sets the time limit (capped by the server).
+     */
+    config?: {
+        [key: string]: unknown;
+    };
 };
 
 /**
@@ -700,6 +835,87 @@ export type NodePublic = {
 };
 
 /**
+ * NodeTestRunRequest
+ */
+export type NodeTestRunRequest = {
+    /**
+     * Input Text
+     */
+    input_text: string;
+    /**
+     * Config
+     *
+     * The node's config; `_timeout_s` sets the time limit (capped by the server).
+     */
+    config?: {
+        [key: string]: unknown;
+    };
+    /**
+     * Version
+     *
+     * The node version to run; its current code when omitted.
+     */
+    version?: string | null;
+};
+
+/**
+ * NodeTestRunResult
+ */
+export type NodeTestRunResult = {
+    /**
+     * Ok
+     */
+    ok: boolean;
+    /**
+     * Output
+     *
+     * What the node returned, when it succeeded.
+     */
+    output: string | null;
+    /**
+     * Error
+     *
+     * Why it failed, sanitized.
+     */
+    error: string | null;
+    /**
+     * Reason
+     *
+     * Reason code of a failure: timeout, memory, output_limit, crashed, node_error, invalid_output, load_error.
+     */
+    reason: string | null;
+    /**
+     * Time Ms
+     *
+     * Time spent running the node in the sandbox.
+     */
+    time_ms: number;
+};
+
+/**
+ * NodeTiming
+ */
+export type NodeTiming = {
+    /**
+     * Position
+     */
+    position: number;
+    /**
+     * Node Id
+     */
+    node_id: string;
+    /**
+     * Node Version Id
+     */
+    node_version_id: string;
+    status: NodeExecutionStatus;
+    /**
+     * Execution Time Ms
+     */
+    execution_time_ms: number | null;
+};
+
+/**
  * NodeUpdate
  *
  * A save: the fields that change, the bump level and the lock the caller read.
@@ -786,6 +1002,20 @@ export type NodeVersionPublic = {
      * Created At
      */
     created_at: string;
+};
+
+/**
+ * Page[AbRunSummary]
+ */
+export type PageAbRunSummary = {
+    /**
+     * Data
+     */
+    data: Array<AbRunSummary>;
+    /**
+     * Count
+     */
+    count: number;
 };
 
 /**
@@ -894,6 +1124,20 @@ export type PageUserPublic = {
      * Data
      */
     data: Array<UserPublic>;
+    /**
+     * Count
+     */
+    count: number;
+};
+
+/**
+ * Page[VariantStatsPublic]
+ */
+export type PageVariantStatsPublic = {
+    /**
+     * Data
+     */
+    data: Array<VariantStatsPublic>;
     /**
      * Count
      */
@@ -1223,6 +1467,56 @@ export type Token = {
 };
 
 /**
+ * TrafficSplitPublic
+ */
+export type TrafficSplitPublic = {
+    /**
+     * Strategy Id
+     */
+    strategy_id: string;
+    /**
+     * Variants
+     */
+    variants: Array<TrafficVariant>;
+    /**
+     * Updated By Id
+     */
+    updated_by_id: string | null;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+};
+
+/**
+ * TrafficSplitUpdate
+ *
+ * Submissions of the chain that name no version are routed by these weights.
+ */
+export type TrafficSplitUpdate = {
+    /**
+     * Variants
+     */
+    variants: Array<TrafficVariant>;
+};
+
+/**
+ * TrafficVariant
+ */
+export type TrafficVariant = {
+    /**
+     * Version
+     */
+    version: string;
+    /**
+     * Weight
+     *
+     * Share of submissions, in percent.
+     */
+    weight: number;
+};
+
+/**
  * UserCreate
  */
 export type UserCreate = {
@@ -1374,6 +1668,44 @@ export type ValidationReport = {
      * Errors
      */
     errors: Array<ValidationIssue>;
+};
+
+/**
+ * VariantStatsPublic
+ */
+export type VariantStatsPublic = {
+    /**
+     * Variant
+     *
+     * The chain version the split chose.
+     */
+    variant: string;
+    /**
+     * Count
+     */
+    count: number;
+    /**
+     * Finished
+     */
+    finished: number;
+    /**
+     * Succeeded
+     */
+    succeeded: number;
+    /**
+     * Success Rate
+     *
+     * Succeeded / finished; null before any end.
+     */
+    success_rate: number | null;
+    /**
+     * P50 Ms
+     */
+    p50_ms: number | null;
+    /**
+     * P95 Ms
+     */
+    p95_ms: number | null;
 };
 
 /**
@@ -2697,6 +3029,125 @@ export type RollbackNodeResponses = {
 
 export type RollbackNodeResponse = RollbackNodeResponses[keyof RollbackNodeResponses];
 
+export type TestRunCodeData = {
+    body: CodeTestRunRequest;
+    path?: never;
+    query?: never;
+    url: '/api/v1/nodes/test-run';
+};
+
+export type TestRunCodeErrors = {
+    /**
+     * Not signed in, or the token is invalid, expired or revoked
+     */
+    401: ErrorBody;
+    /**
+     * The role does not allow it
+     */
+    403: ErrorBody;
+    /**
+     * No such resource
+     */
+    404: ErrorBody;
+    /**
+     * Conflict: stale version, already exists, in use, invalid transition
+     */
+    409: ErrorBody;
+    /**
+     * The request body is too large
+     */
+    413: ErrorBody;
+    /**
+     * Invalid input; `field` (and `errors`) name what is wrong
+     */
+    422: ErrorBody;
+    /**
+     * Too many attempts; see Retry-After
+     */
+    429: ErrorBody;
+    /**
+     * Unexpected error; quote `request_id`
+     */
+    500: ErrorBody;
+    /**
+     * The database is unavailable; see Retry-After
+     */
+    503: ErrorBody;
+};
+
+export type TestRunCodeError = TestRunCodeErrors[keyof TestRunCodeErrors];
+
+export type TestRunCodeResponses = {
+    /**
+     * Successful Response
+     */
+    200: NodeTestRunResult;
+};
+
+export type TestRunCodeResponse = TestRunCodeResponses[keyof TestRunCodeResponses];
+
+export type TestRunNodeData = {
+    body: NodeTestRunRequest;
+    path: {
+        /**
+         * Node Id
+         */
+        node_id: string;
+    };
+    query?: never;
+    url: '/api/v1/nodes/{node_id}/test-run';
+};
+
+export type TestRunNodeErrors = {
+    /**
+     * Not signed in, or the token is invalid, expired or revoked
+     */
+    401: ErrorBody;
+    /**
+     * The role does not allow it
+     */
+    403: ErrorBody;
+    /**
+     * No such resource
+     */
+    404: ErrorBody;
+    /**
+     * Conflict: stale version, already exists, in use, invalid transition
+     */
+    409: ErrorBody;
+    /**
+     * The request body is too large
+     */
+    413: ErrorBody;
+    /**
+     * Invalid input; `field` (and `errors`) name what is wrong
+     */
+    422: ErrorBody;
+    /**
+     * Too many attempts; see Retry-After
+     */
+    429: ErrorBody;
+    /**
+     * Unexpected error; quote `request_id`
+     */
+    500: ErrorBody;
+    /**
+     * The database is unavailable; see Retry-After
+     */
+    503: ErrorBody;
+};
+
+export type TestRunNodeError = TestRunNodeErrors[keyof TestRunNodeErrors];
+
+export type TestRunNodeResponses = {
+    /**
+     * Successful Response
+     */
+    200: NodeTestRunResult;
+};
+
+export type TestRunNodeResponse = TestRunNodeResponses[keyof TestRunNodeResponses];
+
 export type ReadChainsData = {
     body?: never;
     path?: never;
@@ -3455,6 +3906,254 @@ export type RollbackChainResponses = {
 
 export type RollbackChainResponse = RollbackChainResponses[keyof RollbackChainResponses];
 
+export type DeleteTrafficSplitData = {
+    body?: never;
+    path: {
+        /**
+         * Chain Id
+         */
+        chain_id: string;
+    };
+    query?: never;
+    url: '/api/v1/chains/{chain_id}/traffic-split';
+};
+
+export type DeleteTrafficSplitErrors = {
+    /**
+     * Not signed in, or the token is invalid, expired or revoked
+     */
+    401: ErrorBody;
+    /**
+     * The role does not allow it
+     */
+    403: ErrorBody;
+    /**
+     * No such resource
+     */
+    404: ErrorBody;
+    /**
+     * Conflict: stale version, already exists, in use, invalid transition
+     */
+    409: ErrorBody;
+    /**
+     * The request body is too large
+     */
+    413: ErrorBody;
+    /**
+     * Invalid input; `field` (and `errors`) name what is wrong
+     */
+    422: ErrorBody;
+    /**
+     * Too many attempts; see Retry-After
+     */
+    429: ErrorBody;
+    /**
+     * Unexpected error; quote `request_id`
+     */
+    500: ErrorBody;
+    /**
+     * The database is unavailable; see Retry-After
+     */
+    503: ErrorBody;
+};
+
+export type DeleteTrafficSplitError = DeleteTrafficSplitErrors[keyof DeleteTrafficSplitErrors];
+
+export type DeleteTrafficSplitResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type DeleteTrafficSplitResponse = DeleteTrafficSplitResponses[keyof DeleteTrafficSplitResponses];
+
+export type ReadTrafficSplitData = {
+    body?: never;
+    path: {
+        /**
+         * Chain Id
+         */
+        chain_id: string;
+    };
+    query?: never;
+    url: '/api/v1/chains/{chain_id}/traffic-split';
+};
+
+export type ReadTrafficSplitErrors = {
+    /**
+     * Not signed in, or the token is invalid, expired or revoked
+     */
+    401: ErrorBody;
+    /**
+     * The role does not allow it
+     */
+    403: ErrorBody;
+    /**
+     * No such resource
+     */
+    404: ErrorBody;
+    /**
+     * Conflict: stale version, already exists, in use, invalid transition
+     */
+    409: ErrorBody;
+    /**
+     * The request body is too large
+     */
+    413: ErrorBody;
+    /**
+     * Invalid input; `field` (and `errors`) name what is wrong
+     */
+    422: ErrorBody;
+    /**
+     * Too many attempts; see Retry-After
+     */
+    429: ErrorBody;
+    /**
+     * Unexpected error; quote `request_id`
+     */
+    500: ErrorBody;
+    /**
+     * The database is unavailable; see Retry-After
+     */
+    503: ErrorBody;
+};
+
+export type ReadTrafficSplitError = ReadTrafficSplitErrors[keyof ReadTrafficSplitErrors];
+
+export type ReadTrafficSplitResponses = {
+    /**
+     * Successful Response
+     */
+    200: TrafficSplitPublic;
+};
+
+export type ReadTrafficSplitResponse = ReadTrafficSplitResponses[keyof ReadTrafficSplitResponses];
+
+export type UpdateTrafficSplitData = {
+    body: TrafficSplitUpdate;
+    path: {
+        /**
+         * Chain Id
+         */
+        chain_id: string;
+    };
+    query?: never;
+    url: '/api/v1/chains/{chain_id}/traffic-split';
+};
+
+export type UpdateTrafficSplitErrors = {
+    /**
+     * Not signed in, or the token is invalid, expired or revoked
+     */
+    401: ErrorBody;
+    /**
+     * The role does not allow it
+     */
+    403: ErrorBody;
+    /**
+     * No such resource
+     */
+    404: ErrorBody;
+    /**
+     * Conflict: stale version, already exists, in use, invalid transition
+     */
+    409: ErrorBody;
+    /**
+     * The request body is too large
+     */
+    413: ErrorBody;
+    /**
+     * Invalid input; `field` (and `errors`) name what is wrong
+     */
+    422: ErrorBody;
+    /**
+     * Too many attempts; see Retry-After
+     */
+    429: ErrorBody;
+    /**
+     * Unexpected error; quote `request_id`
+     */
+    500: ErrorBody;
+    /**
+     * The database is unavailable; see Retry-After
+     */
+    503: ErrorBody;
+};
+
+export type UpdateTrafficSplitError = UpdateTrafficSplitErrors[keyof UpdateTrafficSplitErrors];
+
+export type UpdateTrafficSplitResponses = {
+    /**
+     * Successful Response
+     */
+    200: TrafficSplitPublic;
+};
+
+export type UpdateTrafficSplitResponse = UpdateTrafficSplitResponses[keyof UpdateTrafficSplitResponses];
+
+export type ReadVariantsData = {
+    body?: never;
+    path: {
+        /**
+         * Chain Id
+         */
+        chain_id: string;
+    };
+    query?: never;
+    url: '/api/v1/chains/{chain_id}/variants';
+};
+
+export type ReadVariantsErrors = {
+    /**
+     * Not signed in, or the token is invalid, expired or revoked
+     */
+    401: ErrorBody;
+    /**
+     * The role does not allow it
+     */
+    403: ErrorBody;
+    /**
+     * No such resource
+     */
+    404: ErrorBody;
+    /**
+     * Conflict: stale version, already exists, in use, invalid transition
+     */
+    409: ErrorBody;
+    /**
+     * The request body is too large
+     */
+    413: ErrorBody;
+    /**
+     * Invalid input; `field` (and `errors`) name what is wrong
+     */
+    422: ErrorBody;
+    /**
+     * Too many attempts; see Retry-After
+     */
+    429: ErrorBody;
+    /**
+     * Unexpected error; quote `request_id`
+     */
+    500: ErrorBody;
+    /**
+     * The database is unavailable; see Retry-After
+     */
+    503: ErrorBody;
+};
+
+export type ReadVariantsError = ReadVariantsErrors[keyof ReadVariantsErrors];
+
+export type ReadVariantsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageVariantStatsPublic;
+};
+
+export type ReadVariantsResponse = ReadVariantsResponses[keyof ReadVariantsResponses];
+
 export type ReadExecutionsData = {
     body?: never;
     path?: never;
@@ -3928,6 +4627,201 @@ export type ReadExecutionEventsResponses = {
      */
     200: unknown;
 };
+
+export type ReadAbRunsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Created By Id
+         */
+        created_by_id?: string | null;
+        /**
+         * Offset
+         */
+        offset?: number;
+        /**
+         * Limit
+         */
+        limit?: number;
+    };
+    url: '/api/v1/ab-runs';
+};
+
+export type ReadAbRunsErrors = {
+    /**
+     * Not signed in, or the token is invalid, expired or revoked
+     */
+    401: ErrorBody;
+    /**
+     * The role does not allow it
+     */
+    403: ErrorBody;
+    /**
+     * No such resource
+     */
+    404: ErrorBody;
+    /**
+     * Conflict: stale version, already exists, in use, invalid transition
+     */
+    409: ErrorBody;
+    /**
+     * The request body is too large
+     */
+    413: ErrorBody;
+    /**
+     * Invalid input; `field` (and `errors`) name what is wrong
+     */
+    422: ErrorBody;
+    /**
+     * Too many attempts; see Retry-After
+     */
+    429: ErrorBody;
+    /**
+     * Unexpected error; quote `request_id`
+     */
+    500: ErrorBody;
+    /**
+     * The database is unavailable; see Retry-After
+     */
+    503: ErrorBody;
+};
+
+export type ReadAbRunsError = ReadAbRunsErrors[keyof ReadAbRunsErrors];
+
+export type ReadAbRunsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageAbRunSummary;
+};
+
+export type ReadAbRunsResponse = ReadAbRunsResponses[keyof ReadAbRunsResponses];
+
+export type CreateAbRunData = {
+    body: AbRunCreate;
+    headers?: {
+        /**
+         * Traceparent
+         */
+        traceparent?: string | null;
+    };
+    path?: never;
+    query?: never;
+    url: '/api/v1/ab-runs';
+};
+
+export type CreateAbRunErrors = {
+    /**
+     * Not signed in, or the token is invalid, expired or revoked
+     */
+    401: ErrorBody;
+    /**
+     * The role does not allow it
+     */
+    403: ErrorBody;
+    /**
+     * No such resource
+     */
+    404: ErrorBody;
+    /**
+     * Conflict: stale version, already exists, in use, invalid transition
+     */
+    409: ErrorBody;
+    /**
+     * The request body is too large
+     */
+    413: ErrorBody;
+    /**
+     * Invalid input; `field` (and `errors`) name what is wrong
+     */
+    422: ErrorBody;
+    /**
+     * Too many attempts; see Retry-After
+     */
+    429: ErrorBody;
+    /**
+     * Unexpected error; quote `request_id`
+     */
+    500: ErrorBody;
+    /**
+     * The database is unavailable; see Retry-After
+     */
+    503: ErrorBody;
+};
+
+export type CreateAbRunError = CreateAbRunErrors[keyof CreateAbRunErrors];
+
+export type CreateAbRunResponses = {
+    /**
+     * Successful Response
+     */
+    201: AbRunPublic;
+};
+
+export type CreateAbRunResponse = CreateAbRunResponses[keyof CreateAbRunResponses];
+
+export type ReadAbRunData = {
+    body?: never;
+    path: {
+        /**
+         * Ab Run Id
+         */
+        ab_run_id: string;
+    };
+    query?: never;
+    url: '/api/v1/ab-runs/{ab_run_id}';
+};
+
+export type ReadAbRunErrors = {
+    /**
+     * Not signed in, or the token is invalid, expired or revoked
+     */
+    401: ErrorBody;
+    /**
+     * The role does not allow it
+     */
+    403: ErrorBody;
+    /**
+     * No such resource
+     */
+    404: ErrorBody;
+    /**
+     * Conflict: stale version, already exists, in use, invalid transition
+     */
+    409: ErrorBody;
+    /**
+     * The request body is too large
+     */
+    413: ErrorBody;
+    /**
+     * Invalid input; `field` (and `errors`) name what is wrong
+     */
+    422: ErrorBody;
+    /**
+     * Too many attempts; see Retry-After
+     */
+    429: ErrorBody;
+    /**
+     * Unexpected error; quote `request_id`
+     */
+    500: ErrorBody;
+    /**
+     * The database is unavailable; see Retry-After
+     */
+    503: ErrorBody;
+};
+
+export type ReadAbRunError = ReadAbRunErrors[keyof ReadAbRunErrors];
+
+export type ReadAbRunResponses = {
+    /**
+     * Successful Response
+     */
+    200: AbRunPublic;
+};
+
+export type ReadAbRunResponse = ReadAbRunResponses[keyof ReadAbRunResponses];
 
 export type ReadAuditLogData = {
     body?: never;

@@ -8,6 +8,8 @@ export interface Formatters {
   number: (value: number) => string;
   percent: (value: number) => string;
   duration: (ms: number | null | undefined) => string;
+  /** Always in milliseconds, to a tenth: `12.3 ms`. */
+  milliseconds: (ms: number) => string;
 }
 
 export function formatters(language: string): Formatters {
@@ -16,6 +18,12 @@ export function formatters(language: string): Formatters {
   const numbers = new Intl.NumberFormat(locale);
   const percents = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 1 });
   const millis = new Intl.NumberFormat(locale, { style: "unit", unit: "millisecond", unitDisplay: "short" });
+  const preciseMillis = new Intl.NumberFormat(locale, {
+    style: "unit",
+    unit: "millisecond",
+    unitDisplay: "short",
+    maximumFractionDigits: 1,
+  });
   const seconds = new Intl.NumberFormat(locale, {
     style: "unit",
     unit: "second",
@@ -30,6 +38,7 @@ export function formatters(language: string): Formatters {
       if (ms === null || ms === undefined) return "—";
       return ms < 1000 ? millis.format(ms) : seconds.format(ms / 1000);
     },
+    milliseconds: (ms) => preciseMillis.format(ms),
   };
 }
 

@@ -32,6 +32,8 @@ describe("formatters", () => {
     expect(en.percent(2 / 3)).toBe("66.7%");
     expect(en.duration(1500)).toBe("1.5 sec");
     expect(en.duration(null)).toBe("—");
+    expect(en.milliseconds(1234.56)).toBe("1,234.6 ms");
+    expect(formatters("de").milliseconds(12.34)).toBe("12,3 ms");
     expect(en.dateTime(null)).toBe("—");
     expect(en.dateTime("2026-01-02T03:04:05Z")).toMatch(/2026/);
     expect(formatters("de").number(1234.5)).toBe("1.234,5");

@@ -30,12 +30,12 @@ export function renderApp(ui: ReactElement, { route = "/", catalog = catalogOf()
   return { ...result, queryClient };
 }
 
-/** A fetch that answers from a table of "METHOD /path" → [status, body]. */
-export function fakeFetch(routes: Record<string, [number, unknown]>): typeof fetch {
+/** A fetch that answers from a table of "METHOD /path" → [status, body, headers?]. */
+export function fakeFetch(routes: Record<string, [number, unknown, Record<string, string>?]>): typeof fetch {
   return async (input: RequestInfo | URL, init?: RequestInit) => {
     const request = input instanceof Request ? input : new Request(String(input), init);
     const key = `${request.method} ${new URL(request.url).pathname}`;
-    const [status, body] = routes[key] ?? [404, { detail: `no route ${key}`, code: "not_found" }];
-    return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+    const [status, body, headers = {}] = routes[key] ?? [404, { detail: `no route ${key}`, code: "not_found" }];
+    return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...headers } });
   };
 }

@@ -11,6 +11,7 @@ import { QueryState } from "../../components/QueryState";
 import { SaveVersionDialog } from "../../components/SaveVersionDialog";
 import { NodeForm, parseTags, type NodeDraft } from "./NodeForm";
 import { NodeVersions } from "./NodeVersions";
+import { TestRunPanel } from "./TestRunPanel";
 
 function draftOf(node: NodePublic): NodeDraft {
   return { name: node.name, description: node.description ?? "", tags: node.tags.join(", "), code: node.code };
@@ -59,9 +60,10 @@ function NodeEditor({ node, refetch }: { node: NodePublic; refetch: () => void }
           {node.is_builtin ? <Alert severity="info" sx={{ mb: 2 }}>{t("nodes.builtinReadOnly")}</Alert> : null}
           {!canEdit ? <Alert severity="info" sx={{ mb: 2 }}>{t("common.readOnly")}</Alert> : null}
           <Stack direction={{ xs: "column", lg: "row" }} spacing={3}>
-            <Box sx={{ flex: 2, minWidth: 0 }}>
+            <Stack spacing={3} sx={{ flex: 2, minWidth: 0 }}>
               <NodeForm draft={draft} readOnly={readOnly} onChange={setDraft} />
-            </Box>
+              <TestRunPanel code={draft.code} saved={node} />
+            </Stack>
             <Box sx={{ flex: 1, minWidth: 0 }}>
               <NodeVersions node={node} canEdit={canEdit && !node.is_builtin} />
             </Box>

@@ -5,6 +5,7 @@ import { useNavigate } from "react-router";
 import { useCreateNode } from "../../api/nodes";
 import { PageHeader } from "../../components/PageHeader";
 import { NEW_NODE_CODE, NodeForm, parseTags, type NodeDraft } from "./NodeForm";
+import { TestRunPanel } from "./TestRunPanel";
 
 export function NewNode() {
   const { t } = useTranslation();
@@ -25,6 +26,7 @@ export function NewNode() {
         <Stack direction="row" spacing={1}>
           <Button variant="contained" onClick={save} disabled={!draft.name.trim() || create.isPending}>{t("common.create")}</Button>
         </Stack>
+        <TestRunPanel code={draft.code} />
       </Stack>
     </>
   );
