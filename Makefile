@@ -2,11 +2,13 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help venv up test lint format typecheck clean bench-executor
+.PHONY: help venv up test lint format typecheck clean bench-executor fault security
 
 help:
 	@echo "make up     run the platform on the embedded SQLite database (http://127.0.0.1:8000)"
 	@echo "make test   lint, type-check and run every test (starts PostgreSQL and PgBouncer)"
+	@echo "make fault  fault suite: SIGKILLed workers, PostgreSQL/PgBouncer restarts, full or read-only disk"
+	@echo "make security   sandbox and API attack suite, role matrix, schemathesis (writes reliability/results)"
 	@echo "make bench-executor   executions/s and latency of 1-, 10- and 30-node chains vs PGQueuer"
 	@echo "make lint | format | typecheck | clean"
 
@@ -18,6 +20,12 @@ up: venv
 
 test: venv
 	@scripts/test.sh
+
+fault: venv
+	@reliability/run.sh fault
+
+security: venv
+	@reliability/run.sh security
 
 bench-executor: venv
 	@bash bench/executor/run.sh

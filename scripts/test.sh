@@ -25,8 +25,8 @@ export CP_REQUIRE_POSTGRES=1
 python_components=()
 for project in chain-processor-*/pyproject.toml; do python_components+=("$(dirname "$project")"); done
 
-step "ruff" .venv/bin/ruff check --config ruff.toml "${python_components[@]}" chain-processor-deployment
-step "ruff format" .venv/bin/ruff format --check --config ruff.toml "${python_components[@]}" chain-processor-deployment
+step "ruff" .venv/bin/ruff check --config ruff.toml "${python_components[@]}" chain-processor-deployment reliability bench
+step "ruff format" .venv/bin/ruff format --check --config ruff.toml "${python_components[@]}" chain-processor-deployment reliability bench
 for component in "${python_components[@]}"; do
   step "mypy --strict $component" bash -c "cd $component && $root/.venv/bin/mypy src"
 done
@@ -37,6 +37,9 @@ for component in "${python_components[@]}"; do
     --cov=$package --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=90 \
     --junitxml=$root/$results/$component.xml -p no:cacheprovider"
 done
+
+step "reliability quick subset (make fault / make security run the whole suites)" \
+  reliability/run.sh quick --junitxml="$root/$results/reliability.xml"
 
 if [ -f chain-processor-web/package.json ]; then
   web="cd chain-processor-web &&"

@@ -45,6 +45,25 @@ def translate_errors() -> Iterator[None]:
         raise StaleVersionError() from exc
     except OperationalError as exc:
         raise ServiceUnavailableError("The database is not available") from exc
+    except DBAPIError as exc:
+        if is_unavailable(exc):
+            raise ServiceUnavailableError("The database cannot take writes now") from exc
+        raise
+
+
+# SQLSTATEs that mean "try again later", not "your request is wrong": connection
+# exceptions (08), read-only transaction (25006, e.g. a standby or a full-disk guard),
+# insufficient resources (53: disk full, out of memory, too many connections) and
+# operator intervention (57P: shutdown, starting up).
+_UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "25006", "53", "57P")
+
+
+def is_unavailable(exc: DBAPIError) -> bool:
+    """Whether ``exc`` says the database cannot serve now (an outage, not a bad request)."""
+    if isinstance(exc, OperationalError):
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+    return sqlstate.startswith(_UNAVAILABLE_SQLSTATE_PREFIXES)
 
 
 def flush(session: Session) -> None:

@@ -11,6 +11,7 @@ import uuid
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from chain_processor_core.exceptions.errors import (
@@ -20,7 +21,7 @@ from chain_processor_core.exceptions.errors import (
     StaleVersionError,
     ValidationError,
 )
-from chain_processor_db.errors import flush, translate_errors
+from chain_processor_db.errors import flush, is_unavailable, translate_errors
 from chain_processor_db.models import Node, User
 from chain_processor_db.session import create_db_engine
 from tests.factories import save_behind_the_orms_back
@@ -185,3 +186,21 @@ def test_numeric_overflow_is_a_validation_error(session: Session) -> None:
 
     assert type(caught.value) is ValidationError
     assert caught.value.detail == "A number is out of the range the database can store"
+
+
+@POSTGRES_ONLY
+def test_write_to_a_read_only_database_is_service_unavailable(session: Session) -> None:
+    # What a standby, or a primary put in read-only mode because its disk filled, answers.
+    session.execute(text("SET TRANSACTION READ ONLY"))
+    session.add(_user())
+
+    with pytest.raises(ServiceUnavailableError, match="cannot take writes"):
+        flush(session)
+
+
+@POSTGRES_ONLY
+def test_other_driver_errors_pass_through(session: Session) -> None:
+    with pytest.raises(DBAPIError) as caught, translate_errors():
+        session.execute(text("SELECT * FROM no_such_table"))
+
+    assert not is_unavailable(caught.value)

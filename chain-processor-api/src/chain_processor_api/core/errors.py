@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -35,7 +35,7 @@ from chain_processor_core.exceptions.errors import (
     StrategyLoadError,
     ValidationError,
 )
-from chain_processor_db.errors import data_error
+from chain_processor_db.errors import data_error, is_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +121,15 @@ async def _unstorable_value(_request: Request, exc: Exception) -> JSONResponse:
     return domain_error_response(data_error(exc))
 
 
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """Other driver errors: 503 when the database cannot serve now (read-only, disk full,
+    shutting down), else an unexpected error."""
+    assert isinstance(exc, DBAPIError)
+    if is_unavailable(exc):
+        return await _database_unavailable(request, exc)
+    return await _unexpected_error(request, exc)
+
+
 async def _request_validation(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
@@ -175,6 +184,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(InterfaceError, _database_unavailable)
     app.add_exception_handler(PoolTimeoutError, _database_unavailable)
     app.add_exception_handler(DataError, _unstorable_value)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)
