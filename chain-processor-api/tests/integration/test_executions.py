@@ -57,6 +57,8 @@ class TestSubmit:
         assert body["priority"] == 5
         assert body["metadata"] == {"a": 1, "request_id": "req-42", "traceparent": TRACEPARENT}
         assert body["strategy_version_id"] is not None
+        assert body["strategy_version"] == "1.0.0"
+        assert body["created_by_email"] == session.get(User, uuid.UUID(body["created_by_id"])).email
         entry = session.scalar(select(AuditLog).where(AuditLog.action == "execution.create"))
         assert entry is not None and entry.request_id == "req-42"
         assert registry.get_sample_value("chain_executions_submitted_total") == submitted + 1
@@ -84,6 +86,7 @@ class TestSubmit:
     ) -> None:
         pinned = submit(client, as_editor, chain, version="1.0.0")
         assert pinned.status_code == 201
+        assert pinned.json()["strategy_version"] == "1.0.0"
         missing = submit(client, as_editor, chain, version="9.9.9")
         assert (missing.status_code, missing.json()["code"]) == (404, "version_not_found")
         invalid = submit(client, as_editor, chain, version="latest")
@@ -139,7 +142,14 @@ class TestRead:
         old.created_at = utcnow() - timedelta(days=2)
         old.status = "failed"
         session.commit()
-        assert client.get(f"{EXECUTIONS}/{mine.id}", headers=as_viewer).json()["id"] == str(mine.id)
+        got = client.get(f"{EXECUTIONS}/{mine.id}", headers=as_viewer).json()
+        assert got["id"] == str(mine.id)
+        assert got["strategy_version"] == "1.0.0"
+        assert got["created_by_email"] == users["editor"].email
+        listed = {e["id"]: e for e in client.get(EXECUTIONS, headers=as_viewer).json()["data"]}
+        assert listed[str(mine.id)]["created_by_email"] == users["editor"].email
+        assert listed[str(old.id)]["created_by_email"] is None
+        assert {e["strategy_version"] for e in listed.values()} == {"1.0.0"}
 
         def ids(**params: Any) -> list[str]:
             body = client.get(EXECUTIONS, headers=as_viewer, params=params).json()
@@ -266,6 +276,8 @@ class TestRerun:
         assert body["input_text"] == "b"
         assert body["priority"] == 9
         assert body["strategy_version_id"] == str(finished.strategy_version_id)
+        assert body["strategy_version"] == "1.0.0"
+        assert body["created_by_email"] is not None
         assert body["metadata"]["rerun_of"] == str(finished.id)
         from_start = client.post(url, headers=as_editor, json={}).json()
         assert (from_start["input_text"], from_start["start_position"]) == ("start", 0)

@@ -510,6 +510,101 @@ export type ExecutionRerun = {
 export type ExecutionStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'timed_out';
 
 /**
+ * ExecutionView
+ *
+ * An execution as the API returns it: with its chain version and submitter's email.
+ */
+export type ExecutionView = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Strategy Id
+     */
+    strategy_id: string;
+    /**
+     * Strategy Version Id
+     */
+    strategy_version_id: string;
+    /**
+     * Input Text
+     */
+    input_text: string;
+    /**
+     * Output Text
+     */
+    output_text: string | null;
+    /**
+     * Error
+     */
+    error: string | null;
+    /**
+     * Error Code
+     */
+    error_code: string | null;
+    status: ExecutionStatus;
+    /**
+     * Priority
+     */
+    priority: number;
+    /**
+     * Attempts
+     */
+    attempts: number;
+    /**
+     * Started At
+     */
+    started_at: string | null;
+    /**
+     * Completed At
+     */
+    completed_at: string | null;
+    /**
+     * Execution Time Ms
+     */
+    execution_time_ms: number | null;
+    /**
+     * Created By Id
+     */
+    created_by_id: string | null;
+    /**
+     * Parent Execution Id
+     */
+    parent_execution_id: string | null;
+    /**
+     * Start Position
+     */
+    start_position: number;
+    /**
+     * Metadata
+     */
+    metadata?: {
+        [key: string]: unknown;
+    };
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+    /**
+     * Strategy Version
+     *
+     * Semantic version of the chain that ran.
+     */
+    strategy_version: string;
+    /**
+     * Created By Email
+     *
+     * Email of the user who submitted it.
+     */
+    created_by_email: string | null;
+};
+
+/**
  * ExecutorCheck
  */
 export type ExecutorCheck = {
@@ -1033,13 +1128,13 @@ export type PageAuditLogPublic = {
 };
 
 /**
- * Page[ExecutionPublic]
+ * Page[ExecutionView]
  */
-export type PageExecutionPublic = {
+export type PageExecutionView = {
     /**
      * Data
      */
-    data: Array<ExecutionPublic>;
+    data: Array<ExecutionView>;
     /**
      * Count
      */
@@ -4235,7 +4330,7 @@ export type ReadExecutionsResponses = {
     /**
      * Successful Response
      */
-    200: PageExecutionPublic;
+    200: PageExecutionView;
 };
 
 export type ReadExecutionsResponse = ReadExecutionsResponses[keyof ReadExecutionsResponses];
@@ -4298,11 +4393,11 @@ export type CreateExecutionResponses = {
     /**
      * Repeated idempotency key
      */
-    200: ExecutionPublic;
+    200: ExecutionView;
     /**
      * Successful Response
      */
-    201: ExecutionPublic;
+    201: ExecutionView;
 };
 
 export type CreateExecutionResponse = CreateExecutionResponses[keyof CreateExecutionResponses];
@@ -4364,7 +4459,7 @@ export type ReadExecutionResponses = {
     /**
      * Successful Response
      */
-    200: ExecutionPublic;
+    200: ExecutionView;
 };
 
 export type ReadExecutionResponse = ReadExecutionResponses[keyof ReadExecutionResponses];
@@ -4488,7 +4583,7 @@ export type CancelExecutionResponses = {
     /**
      * Successful Response
      */
-    200: ExecutionPublic;
+    200: ExecutionView;
 };
 
 export type CancelExecutionResponse = CancelExecutionResponses[keyof CancelExecutionResponses];
@@ -4556,7 +4651,7 @@ export type RerunExecutionResponses = {
     /**
      * Successful Response
      */
-    201: ExecutionPublic;
+    201: ExecutionView;
 };
 
 export type RerunExecutionResponse = RerunExecutionResponses[keyof RerunExecutionResponses];

@@ -295,6 +295,9 @@ export const en = {
     nodeRow: "Step {{position}}: {{name}}",
     rerun: "Re-run",
     live: "Updating live",
+    versionOf: "Version {{version}}",
+    startedBy: "Started by {{email}}",
+    unknownUser: "unknown user",
   },
   ab: {
     title: "A/B comparison",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from chain_processor_core.models import ExecutionPublic
 from chain_processor_core.models.common import Schema
 
 
@@ -17,3 +18,10 @@ class ExecutionRerun(Schema):
         "received in the original run.",
     )
     priority: int | None = Field(default=None, ge=-100, le=100)
+
+
+class ExecutionView(ExecutionPublic):
+    """An execution as the API returns it: with its chain version and submitter's email."""
+
+    strategy_version: str = Field(description="Semantic version of the chain that ran.")
+    created_by_email: str | None = Field(description="Email of the user who submitted it.")

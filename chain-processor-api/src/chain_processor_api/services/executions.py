@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from chain_processor_api.schemas.executions import ExecutionView
 from chain_processor_api.services.traffic import route
 from chain_processor_core.exceptions.errors import ConflictError, ValidationError
-from chain_processor_core.models import ExecutionCreate
+from chain_processor_core.models import ExecutionCreate, ExecutionPublic
 from chain_processor_core.models.status import NodeExecutionStatus
 from chain_processor_db.errors import flush
-from chain_processor_db.models import ChainExecution, NodeExecution, StrategyVersion
+from chain_processor_db.models import ChainExecution, NodeExecution, StrategyVersion, User
 from chain_processor_db.repositories.executions import create_execution
 from chain_processor_db.repositories.strategies import get_strategy
 
@@ -127,3 +129,29 @@ def _input_of(session: Session, parent: ChainExecution, position: int) -> str:
             "re-run from an earlier step"
         )
     return previous.output_text
+
+
+def views(session: Session, executions: Sequence[ChainExecution]) -> list[ExecutionView]:
+    """The public shapes of ``executions`` with their chain version and submitter's email,
+    read with one joined query."""
+    if not executions:
+        return []
+    rows = session.execute(
+        select(ChainExecution.id, StrategyVersion.version, User.email)
+        .join(StrategyVersion, StrategyVersion.id == ChainExecution.strategy_version_id)
+        .outerjoin(User, User.id == ChainExecution.created_by_id)
+        .where(ChainExecution.id.in_([e.id for e in executions]))
+    ).all()
+    extra = {row.id: (row.version, row.email) for row in rows}
+    result = []
+    for execution in executions:
+        version, email = extra[execution.id]
+        public = ExecutionPublic.model_validate(execution)
+        result.append(
+            ExecutionView(**public.model_dump(), strategy_version=version, created_by_email=email)
+        )
+    return result
+
+
+def view(session: Session, execution: ChainExecution) -> ExecutionView:
+    return views(session, [execution])[0]

@@ -26,7 +26,8 @@ import anyio.to_thread
 import psycopg
 from sqlalchemy.orm import Session
 
-from chain_processor_core.models import ExecutionPublic, NodeExecutionPublic
+from chain_processor_api.services.executions import view
+from chain_processor_core.models import NodeExecutionPublic
 from chain_processor_core.models.status import ExecutionStatus
 from chain_processor_db.models import ChainExecution
 from chain_processor_db.repositories.executions import list_node_executions
@@ -57,7 +58,7 @@ def load_snapshot(factory: SessionFactory, execution_id: uuid.UUID) -> Snapshot 
             return None
         nodes = list_node_executions(session=session, execution_id=execution_id)
         snapshot = Snapshot(
-            execution=ExecutionPublic.model_validate(execution).model_dump(mode="json"),
+            execution=view(session, execution).model_dump(mode="json"),
             nodes={
                 node.position: NodeExecutionPublic.model_validate(node).model_dump(mode="json")
                 for node in nodes

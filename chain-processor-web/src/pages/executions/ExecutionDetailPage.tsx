@@ -38,6 +38,11 @@ export function ExecutionDetailPage() {
             <div role="status" aria-live="polite" data-testid="execution-status" data-status={run.status}>
               <StatusChip status={run.status} /> {names.get(run.strategy_id) ?? run.strategy_id} · {format.dateTime(run.created_at)} · {format.duration(run.execution_time_ms)}
             </div>
+            <Typography variant="body2" data-testid="execution-meta">
+              <span data-testid="execution-version">{t("executions.versionOf", { version: run.strategy_version })}</span>
+              {" · "}
+              <span data-testid="execution-user">{t("executions.startedBy", { email: run.created_by_email ?? t("executions.unknownUser") })}</span>
+            </Typography>
             <Typography variant="subtitle2" component="h2">{t("executions.input")}</Typography>
             <Typography component="pre" variant="body2" sx={{ whiteSpace: "pre-wrap", m: 0 }}>{run.input_text}</Typography>
             {run.output_text !== null ? (

@@ -69,8 +69,8 @@ export function ExecutionsPage() {
                   <TableCell>
                     <Link component={RouterLink} to={`/executions/${execution.id}`}>{names.get(execution.strategy_id) ?? execution.strategy_id}</Link>
                   </TableCell>
-                  <TableCell>{execution.strategy_version_id.slice(0, 8)}</TableCell>
-                  <TableCell>{execution.created_by_id && execution.created_by_id === me?.id ? me.email : (execution.created_by_id?.slice(0, 8) ?? "—")}</TableCell>
+                  <TableCell data-testid="execution-version">{execution.strategy_version}</TableCell>
+                  <TableCell data-testid="execution-user">{execution.created_by_email ?? "—"}</TableCell>
                   <TableCell>{format.dateTime(execution.started_at ?? execution.created_at)}</TableCell>
                   <TableCell>{format.duration(execution.execution_time_ms)}</TableCell>
                 </TableRow>

@@ -29,7 +29,7 @@ from chain_processor_api.api.deps import (
     check_role,
     roles_of,
 )
-from chain_processor_api.schemas.executions import ExecutionRerun
+from chain_processor_api.schemas.executions import ExecutionRerun, ExecutionView
 from chain_processor_api.services import executions as executions_service
 from chain_processor_api.services.live import ExecutionEvents, watch
 from chain_processor_core.exceptions.errors import (
@@ -59,9 +59,9 @@ def _trace(request: Request, traceparent: str | None) -> dict[str, str]:
 
 @router.post(
     "",
-    response_model=ExecutionPublic,
+    response_model=ExecutionView,
     status_code=status.HTTP_201_CREATED,
-    responses={200: {"model": ExecutionPublic, "description": "Repeated idempotency key"}},
+    responses={200: {"model": ExecutionView, "description": "Repeated idempotency key"}},
 )
 def create_execution(
     execution_in: ExecutionCreate,
@@ -71,7 +71,7 @@ def create_execution(
     session: SessionDep,
     audit: AuditDep,
     traceparent: Annotated[str | None, Header(max_length=256)] = None,
-) -> ChainExecution:
+) -> ExecutionView:
     """Queue a run of a chain (its current version unless ``version`` names one).
 
     201 with the new execution; 200 with the first one when ``idempotency_key`` repeats a
@@ -82,28 +82,30 @@ def create_execution(
     )
     if not created:
         response.status_code = status.HTTP_200_OK
-        return execution
+        return executions_service.view(session, execution)
     request.app.state.metrics.executions_submitted.inc()
     audit.record("execution.create", "execution", execution.id, after=_public(execution))
+    result = executions_service.view(session, execution)
     session.commit()
-    return execution
+    return result
 
 
-@router.get("", response_model=Page[ExecutionPublic])
+@router.get("", response_model=Page[ExecutionView])
 def read_executions(
     filters: Annotated[ExecutionFilter, Query()], _user: ViewerUser, session: SessionDep
-) -> Page[ExecutionPublic]:
+) -> Page[ExecutionView]:
     """Newest first; filter by status, chain (``strategy_id``), user (``created_by_id``) and
     creation time (``created_after`` ≤ t < ``created_before``)."""
     executions, count = executions_repo.list_executions(session=session, filters=filters)
-    return Page(data=[_public(e) for e in executions], count=count)
+    return Page(data=executions_service.views(session, executions), count=count)
 
 
-@router.get("/{execution_id}", response_model=ExecutionPublic)
+@router.get("/{execution_id}", response_model=ExecutionView)
 def read_execution(
     execution_id: uuid.UUID, _user: ViewerUser, session: SessionDep
-) -> ChainExecution:
-    return executions_repo.get_execution(session=session, execution_id=execution_id)
+) -> ExecutionView:
+    execution = executions_repo.get_execution(session=session, execution_id=execution_id)
+    return executions_service.view(session, execution)
 
 
 @router.get("/{execution_id}/nodes", response_model=Page[NodeExecutionPublic])
@@ -116,10 +118,10 @@ def read_node_executions(
     return Page(data=[NodeExecutionPublic.model_validate(n) for n in found], count=len(found))
 
 
-@router.post("/{execution_id}/cancel", response_model=ExecutionPublic)
+@router.post("/{execution_id}/cancel", response_model=ExecutionView)
 def cancel_execution(
     execution_id: uuid.UUID, user: EditorUser, session: SessionDep, audit: AuditDep
-) -> ChainExecution:
+) -> ExecutionView:
     """A pending run is cancelled at once; a running one is asked to stop (the executor
     ends it). A run that already ended is a 409."""
     execution = executions_repo.get_execution(session=session, execution_id=execution_id)
@@ -129,12 +131,13 @@ def cancel_execution(
     audit.record(
         "execution.cancel", "execution", execution.id, before=before, after=_public(execution)
     )
+    result = executions_service.view(session, execution)
     session.commit()
-    return execution
+    return result
 
 
 @router.post(
-    "/{execution_id}/rerun", response_model=ExecutionPublic, status_code=status.HTTP_201_CREATED
+    "/{execution_id}/rerun", response_model=ExecutionView, status_code=status.HTTP_201_CREATED
 )
 def rerun_execution(
     execution_id: uuid.UUID,
@@ -144,7 +147,7 @@ def rerun_execution(
     session: SessionDep,
     audit: AuditDep,
     traceparent: Annotated[str | None, Header(max_length=256)] = None,
-) -> ChainExecution:
+) -> ExecutionView:
     """A new execution of the same chain version from step ``from_position``, with
     ``parent_execution_id`` set; it starts from the input that step received before."""
     parent = executions_repo.get_execution(session=session, execution_id=execution_id)
@@ -158,9 +161,10 @@ def rerun_execution(
         trace=_trace(request, traceparent),
     )
     audit.record("execution.rerun", "execution", execution.id, after=_public(execution))
+    result = executions_service.view(session, execution)
     session.commit()
     request.app.state.metrics.executions_submitted.inc()
-    return execution
+    return result
 
 
 @router.get(
