@@ -15,16 +15,14 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
 
-import psycopg
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, make_url, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from chain_processor_api.api.deps import get_session, get_session_factory
@@ -38,6 +36,7 @@ from chain_processor_db.models import User
 from chain_processor_db.repositories.auth import create_auth_session
 from chain_processor_db.seed import SeedReport, seed_builtin_nodes
 from chain_processor_db.session import create_db_engine
+from chain_processor_db.testing import database_url, postgres_database, rolled_back_session
 
 BACKENDS = ("postgres", "sqlite")
 PASSWORD = "correct-horse-battery"
@@ -91,18 +90,10 @@ def database(
         yield database
         return
     admin_url = env_url("TEST_DATABASE_URL")
-    name = f"cp_api_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    database = Database(
-        "postgres", make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    )
-    try:
+    with postgres_database(admin_url, prefix="cp_api_test") as name:
+        database = Database("postgres", database_url(admin_url, name))
         _prepare(database)
         yield database
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _prepare(database: Database) -> None:
@@ -148,17 +139,8 @@ def app(settings: Settings, engine: Engine) -> Iterator[FastAPI]:
 @pytest.fixture
 def session(engine: Engine) -> Iterator[Session]:
     """A session whose every change, commits included, is rolled back after the test."""
-    connection = engine.connect()
-    outer = connection.begin()
-    session = Session(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-    )
-    try:
+    with rolled_back_session(engine) as session:
         yield session
-    finally:
-        session.close()
-        outer.rollback()
-        connection.close()
 
 
 def override_session(app: FastAPI, session: Session) -> None:

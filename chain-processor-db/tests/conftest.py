@@ -23,7 +23,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy import Engine, make_url
 from sqlalchemy.orm import Session
@@ -31,6 +30,12 @@ from sqlalchemy.orm import Session
 from chain_processor_db import migrations
 from chain_processor_db.config import get_database_settings
 from chain_processor_db.session import create_db_engine
+from chain_processor_db.testing import (
+    create_postgres_database,
+    database_url,
+    drop_postgres_databases,
+    rolled_back_session,
+)
 
 BACKENDS = ("sqlite", "postgres", "pgbouncer")
 
@@ -64,10 +69,6 @@ def admin_url() -> str:
     return _env_url("TEST_DATABASE_URL", "postgres")
 
 
-def _url_for(server_url: str, name: str) -> str:
-    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
-
-
 class Databases:
     """Creates empty databases on one backend and drops them all at the end."""
 
@@ -89,13 +90,11 @@ class Databases:
                 shutil.copyfile(template, path)
             database = Database("sqlite", f"sqlite:///{path}")
         else:
-            clone = f' TEMPLATE "{template}"' if template else ""
-            with psycopg.connect(self.admin_url, autocommit=True) as connection:
-                connection.execute(f'CREATE DATABASE "{name}"{clone}')
+            name = create_postgres_database(self.admin_url, template=template)
             if self.backend == "postgres":
-                database = Database("postgres", _url_for(self.admin_url, name), name=name)
+                database = Database("postgres", database_url(self.admin_url, name), name=name)
             else:
-                url = _url_for(self.pgbouncer_url, name)
+                url = database_url(self.pgbouncer_url, name)
                 database = Database("pgbouncer", url, pgbouncer=True, name=name)
         self.created.append(database)
         return database
@@ -103,9 +102,7 @@ class Databases:
     def drop_all(self) -> None:
         if self.backend == "sqlite":
             return  # the files go with pytest's temporary directory
-        with psycopg.connect(self.admin_url, autocommit=True) as connection:
-            for database in self.created:
-                connection.execute(f'DROP DATABASE IF EXISTS "{database.name}" WITH (FORCE)')
+        drop_postgres_databases(self.admin_url, *(database.name for database in self.created))
 
 
 class Templates:
@@ -160,17 +157,8 @@ def engine(database: Database) -> Iterator[Engine]:
 @pytest.fixture
 def session(engine: Engine) -> Iterator[Session]:
     """A session whose every change is rolled back after the test, commits included."""
-    connection = engine.connect()
-    outer = connection.begin()
-    session = Session(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-    )
-    try:
+    with rolled_back_session(engine) as session:
         yield session
-    finally:
-        session.close()
-        outer.rollback()
-        connection.close()
 
 
 @pytest.fixture(scope="session")

@@ -15,21 +15,20 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
 import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from sqlalchemy import Engine, make_url
+from sqlalchemy import Engine
 
 from chain_processor_db import migrations
 from chain_processor_db.session import create_db_engine
+from chain_processor_db.testing import database_url, postgres_database
 
 BACKENDS = ("sqlite", "postgres", "pgbouncer")
 
@@ -59,10 +58,6 @@ def env_url(variable: str) -> str:
     pytest.skip(reason)
 
 
-def url_for(server_url: str, name: str) -> str:
-    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
-
-
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"
@@ -73,34 +68,22 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def postgres_template() -> Iterator[str]:
     admin = env_url("TEST_DATABASE_URL")
-    name = f"cp_exec_template_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        migrations.upgrade(url_for(admin, name))
+    with postgres_database(admin, prefix="cp_exec_template") as name:
+        migrations.upgrade(database_url(admin, name))
         yield name
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _clone_postgres(request: pytest.FixtureRequest, backend: str) -> Iterator[Database]:
     admin = env_url("TEST_DATABASE_URL")
     server = env_url("TEST_PGBOUNCER_URL") if backend == "pgbouncer" else admin
     template: str = request.getfixturevalue("postgres_template")
-    name = f"cp_exec_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    try:
+    with postgres_database(admin, prefix="cp_exec", template=template) as name:
         yield Database(
             backend,
-            url_for(server, name),
+            database_url(server, name),
             pgbouncer=backend == "pgbouncer",
-            listen_url=url_for(admin, name),
+            listen_url=database_url(admin, name),
         )
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _database(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterator[Database]:
