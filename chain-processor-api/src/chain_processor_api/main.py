@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 import uvicorn
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from opentelemetry import trace
 from sqlalchemy import Engine
 
 from chain_processor_api import __version__
@@ -23,6 +24,12 @@ from chain_processor_api.core.middleware import (
     SecurityHeadersMiddleware,
 )
 from chain_processor_api.core.throttle import LoginThrottle
+from chain_processor_api.core.tracing import (
+    TRACER_NAME,
+    TracingMiddleware,
+    build_tracer_provider,
+    instrument_engine,
+)
 from chain_processor_api.services.live import ExecutionEvents
 from chain_processor_api.services.sandbox import SandboxRunner
 from chain_processor_api.web import mount_web_ui
@@ -30,9 +37,18 @@ from chain_processor_db.session import create_db_engine, create_session_factory
 from chain_processor_executor.sandbox import SandboxLimits
 
 
-def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
-    """The application for ``settings``; ``engine`` overrides the one built from them."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    tracer_provider: trace.TracerProvider | None = None,
+) -> FastAPI:
+    """The application for ``settings``; ``engine`` overrides the one built from them, and
+    ``tracer_provider`` the one of :func:`~chain_processor_api.core.tracing.build_tracer_provider`
+    (the global provider when that is None)."""
     settings = settings or get_settings()
+    owned_provider = build_tracer_provider(settings) if tracer_provider is None else None
+    provider = tracer_provider or owned_provider or trace.get_tracer_provider()
     owns_engine = engine is None
     engine = engine or create_db_engine(
         settings.database_url,
@@ -45,6 +61,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         yield
         app.state.sandbox_runner.close()
         await app.state.execution_events.stop()
+        if owned_provider is not None:
+            owned_provider.shutdown()  # flushes the last spans
         if owns_engine:  # an engine handed in belongs to the caller
             engine.dispose()
 
@@ -65,6 +83,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.execution_events = ExecutionEvents(settings.listen_url())
     app.state.sandbox_runner = sandbox_runner(settings)
     app.state.metrics = Metrics()
+    instrument_engine(engine)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(metrics.router)
@@ -93,6 +112,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         hsts=settings.environment == "production",
     )
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics, api_prefix=API_PREFIX)
+    app.add_middleware(
+        TracingMiddleware,
+        tracer=provider.get_tracer(TRACER_NAME, __version__),
+        api_prefix=API_PREFIX,
+    )
     app.add_middleware(RequestContextMiddleware)
     return app
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
@@ -19,6 +19,8 @@ from chain_processor_api.api.audit import Audit
 from chain_processor_api.core.config import Settings
 from chain_processor_api.core.security import decode_access_token
 from chain_processor_api.core.throttle import LoginThrottle
+from chain_processor_api.core.tracing import current_traceparent
+from chain_processor_api.services.executions import trace_metadata
 from chain_processor_core.exceptions.errors import NotAuthenticatedError, PermissionDeniedError
 from chain_processor_core.models.common import Role, has_role
 from chain_processor_db.models import User
@@ -162,3 +164,23 @@ def get_audit(request: Request, session: SessionDep, address: ClientAddress) -> 
 
 
 AuditDep = Annotated[Audit, Depends(get_audit)]
+
+
+def get_trace(
+    request: Request,
+    traceparent: Annotated[
+        str | None,
+        Header(
+            max_length=256,
+            description="W3C trace context of the caller; the request's span continues it.",
+        ),
+    ] = None,
+) -> dict[str, str]:
+    """What a new execution stores to tie it to this request: the request id and the W3C
+    ``traceparent`` of the request's own span (a child of the caller's ``traceparent``; that
+    one itself when tracing is off), so the executor's spans continue the API's trace."""
+    del traceparent  # the tracing middleware has read it already
+    return trace_metadata(request.scope.get("state", {}).get("request_id"), current_traceparent())
+
+
+TraceDep = Annotated[dict[str, str], Depends(get_trace)]

@@ -80,6 +80,31 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(
         default=15 * 60, ge=1, description="Sliding window of the login throttles."
     )
+    rate_limit_enabled: bool = Field(
+        default=True, description="Limit API requests per user (or client address)."
+    )
+    rate_limit_reads_per_minute: int = Field(
+        default=6000,
+        ge=1,
+        description="GET/HEAD requests per user per minute (a token bucket: bursts up to this).",
+    )
+    rate_limit_writes_per_minute: int = Field(
+        default=3000,
+        ge=1,
+        description="POST/PUT/PATCH/DELETE requests per user per minute, submissions aside.",
+    )
+    rate_limit_submits_per_minute: int = Field(
+        default=6000,
+        ge=1,
+        description="Execution submissions (new runs, re-runs, A/B runs) per user per minute.",
+    )
+    live_stream_max_seconds: float = Field(
+        default=300,
+        gt=0,
+        le=3600,
+        description="A list stream (executions/events, executions/ws) ends after this long; "
+        "clients reconnect, with a token that is then checked again.",
+    )
     test_run_sandboxes: int = Field(
         default=2,
         ge=1,
@@ -128,6 +153,14 @@ class Settings(BaseSettings):
     )
     web_dist_dir: Path | None = Field(
         default=None, description="Built web UI served at / with SPA fallback, when present."
+    )
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None,
+        description="OTLP/HTTP collector (e.g. http://otel:4318); spans are exported only "
+        "when set.",
+    )
+    otel_service_name: str = Field(
+        default="chain-processor-api", description="service.name of exported spans."
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Lowest level logged (JSON lines on stderr)."

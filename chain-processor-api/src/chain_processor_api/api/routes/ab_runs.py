@@ -6,15 +6,13 @@ Roles as executions: viewers read every A/B run, editors submit them.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, status
+from fastapi import APIRouter, Request, status
 
-from chain_processor_api.api.deps import AuditDep, EditorUser, SessionDep, ViewerUser
+from chain_processor_api.api.deps import AuditDep, EditorUser, SessionDep, TraceDep, ViewerUser
 from chain_processor_api.schemas.ab import AbRunCreate, AbRunPublic, AbRunSummary
 from chain_processor_api.schemas.paging import Limit, Offset
 from chain_processor_api.services import ab as ab_service
-from chain_processor_api.services.executions import trace_metadata
 from chain_processor_core.models import Page
 from chain_processor_db.repositories import ab as ab_repo
 
@@ -28,11 +26,10 @@ def create_ab_run(
     user: EditorUser,
     session: SessionDep,
     audit: AuditDep,
-    traceparent: Annotated[str | None, Header(max_length=256)] = None,
+    trace: TraceDep,
 ) -> AbRunPublic:
     """Queue two executions of ``input_text``, arm A and arm B, each pinned to a chain
     version (the chain's current one when ``version`` is omitted)."""
-    trace = trace_metadata(request.scope.get("state", {}).get("request_id"), traceparent)
     ab_run = ab_service.submit_ab_run(session, ab_in, user_id=user.id, trace=trace)
     public = ab_service.ab_run_public(session, ab_run)
     request.app.state.metrics.executions_submitted.inc(2)

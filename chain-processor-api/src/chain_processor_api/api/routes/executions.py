@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 import anyio.to_thread
-from fastapi import APIRouter, Header, Query, Request, Response, WebSocket, status
+from fastapi import APIRouter, Query, Request, Response, WebSocket, status
 from fastapi.responses import StreamingResponse
 from starlette.websockets import WebSocketDisconnect
 
@@ -24,6 +24,7 @@ from chain_processor_api.api.deps import (
     SessionFactoryDep,
     SettingsDep,
     StreamViewer,
+    TraceDep,
     ViewerUser,
     authenticate,
     check_role,
@@ -52,11 +53,6 @@ from chain_processor_db.repositories import executions as executions_repo
 router = APIRouter(prefix="/executions", tags=["executions"])
 
 
-def _trace(request: Request, traceparent: str | None) -> dict[str, str]:
-    request_id = request.scope.get("state", {}).get("request_id")
-    return executions_service.trace_metadata(request_id, traceparent)
-
-
 @router.post(
     "",
     response_model=ExecutionView,
@@ -70,7 +66,7 @@ def create_execution(
     user: EditorUser,
     session: SessionDep,
     audit: AuditDep,
-    traceparent: Annotated[str | None, Header(max_length=256)] = None,
+    trace: TraceDep,
 ) -> ExecutionView:
     """Queue a run of a chain (its current version unless ``version`` names one).
 
@@ -78,7 +74,7 @@ def create_execution(
     key you used before. The request id and W3C ``traceparent`` go into its metadata.
     """
     execution, created = executions_service.submit(
-        session, execution_in, user_id=user.id, trace=_trace(request, traceparent)
+        session, execution_in, user_id=user.id, trace=trace
     )
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -146,7 +142,7 @@ def rerun_execution(
     user: EditorUser,
     session: SessionDep,
     audit: AuditDep,
-    traceparent: Annotated[str | None, Header(max_length=256)] = None,
+    trace: TraceDep,
 ) -> ExecutionView:
     """A new execution of the same chain version from step ``from_position``, with
     ``parent_execution_id`` set; it starts from the input that step received before."""
@@ -158,7 +154,7 @@ def rerun_execution(
         from_position=body.from_position,
         priority=body.priority,
         user_id=user.id,
-        trace=_trace(request, traceparent),
+        trace=trace,
     )
     audit.record("execution.rerun", "execution", execution.id, after=_public(execution))
     result = executions_service.view(session, execution)
