@@ -23,6 +23,7 @@ from chain_processor_api.core.middleware import (
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
 )
+from chain_processor_api.core.rate_limit import RateLimitMiddleware, RateLimits
 from chain_processor_api.core.throttle import LoginThrottle
 from chain_processor_api.core.tracing import (
     TRACER_NAME,
@@ -83,6 +84,7 @@ def create_app(
     app.state.execution_events = ExecutionEvents(settings.listen_url())
     app.state.sandbox_runner = sandbox_runner(settings)
     app.state.metrics = Metrics()
+    app.state.rate_limits = RateLimits(settings, api_prefix=API_PREFIX)
     instrument_engine(engine)
     install_error_handlers(app)
     app.include_router(health.router)
@@ -91,7 +93,10 @@ def create_app(
     if settings.web_dist_dir is not None:
         mount_web_ui(app, settings.web_dist_dir)
 
-    # Added last = outermost: the request id exists before anything else runs.
+    # Added last = outermost: the request id exists before anything else runs. Rate limits
+    # are innermost, so their 429 passes through CORS and gets every header.
+    if settings.rate_limit_enabled:
+        app.add_middleware(RateLimitMiddleware, limits=app.state.rate_limits)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

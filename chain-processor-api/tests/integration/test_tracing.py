@@ -136,7 +136,9 @@ def test_a_rerun_and_an_ab_run_store_the_span_too(
     headers = auth_headers("editor")
     chain: ChainStrategy = make_strategy(session, nodes=[make_node(session)])
     first = traced.post(
-        "/api/v1/executions", headers=headers, json={"strategy_id": str(chain.id), "input_text": "x"}
+        "/api/v1/executions",
+        headers=headers,
+        json={"strategy_id": str(chain.id), "input_text": "x"},
     ).json()
     exporter.clear()
     rerun = traced.post(
@@ -149,7 +151,9 @@ def test_a_rerun_and_an_ab_run_store_the_span_too(
     )
     exporter.clear()
     arm = {"strategy_id": str(chain.id)}
-    ab = traced.post("/api/v1/ab-runs", headers=headers, json={"input_text": "x", "a": arm, "b": arm})
+    ab = traced.post(
+        "/api/v1/ab-runs", headers=headers, json={"input_text": "x", "a": arm, "b": arm}
+    )
     assert ab.status_code == 201
     (server,) = server_spans(exporter)
     own = format(server.context.span_id, "016x")
