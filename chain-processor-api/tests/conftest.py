@@ -73,6 +73,7 @@ def make_settings(database: Database, **overrides: object) -> Settings:
         "environment": "test",
         "secret_key": SECRET,
         "database_url": database.url,
+        "live_stream_max_seconds": 0.3,  # list streams never end by themselves
         **overrides,
     }
     return Settings.model_validate(values)

@@ -60,6 +60,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/executions/{execution_id}"): VIEWER,
     ("GET", "/api/v1/executions/{execution_id}/nodes"): VIEWER,
     ("GET", "/api/v1/executions/{execution_id}/events"): VIEWER,
+    ("GET", "/api/v1/executions/events"): VIEWER,
     ("POST", "/api/v1/executions/{execution_id}/cancel"): EDITOR,
     ("POST", "/api/v1/executions/{execution_id}/rerun"): EDITOR,
     ("GET", "/api/v1/chains/{chain_id}/traffic-split"): VIEWER,

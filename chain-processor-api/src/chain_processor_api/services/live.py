@@ -1,12 +1,14 @@
-"""Live progress of one execution, for the WebSocket and the SSE endpoint.
+"""Live progress of one execution, for the WebSocket and the SSE endpoint (the list's
+streams are in :mod:`.live_list`, on the same hub).
 
 A watcher loads the execution and its node executions, sends what changed since its last
 look, and sleeps until woken or until the poll interval passes; it ends after the execution
 reaches a final status. On PostgreSQL one ``LISTEN chain_execution_events`` connection per
 process (straight to PostgreSQL: PgBouncer in transaction mode cannot LISTEN) wakes the
 watchers of the execution named in the payload (its id, or JSON with ``execution_id``); an
-unreadable payload wakes every watcher. Polling is the fallback everywhere, and the only
-mechanism on SQLite.
+unreadable payload wakes every watcher. The same connection LISTENs on
+``chain_executions_pending`` (new executions) for the list streams. Polling is the fallback
+everywhere, and the only mechanism on SQLite.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import anyio.to_thread
 import psycopg
 from sqlalchemy.orm import Session
 
-from chain_processor_api.services.executions import view
+from chain_processor_api.services.executions import PENDING_CHANNEL, view
 from chain_processor_core.models import NodeExecutionPublic
 from chain_processor_core.models.status import ExecutionStatus
 from chain_processor_db.models import ChainExecution
@@ -34,6 +36,8 @@ from chain_processor_db.repositories.executions import list_node_executions
 
 EVENTS_CHANNEL = "chain_execution_events"
 """The channel the executor NOTIFYs on progress; keep the name exactly."""
+LISTEN_CHANNELS = (EVENTS_CHANNEL, PENDING_CHANNEL)
+"""Progress, and new executions (for the list streams)."""
 
 logger = logging.getLogger(__name__)
 
@@ -81,12 +85,25 @@ def changes(previous: Snapshot | None, current: Snapshot) -> list[Event]:
 
 
 class ExecutionEvents:
-    """Wakes the watchers of an execution: on NOTIFY when a listen URL is given."""
+    """Wakes the watchers of an execution, and the watchers of the list on any change: on
+    NOTIFY when a listen URL is given."""
 
     def __init__(self, listen_url: str | None) -> None:
         self.listen_url = listen_url
         self._watchers: dict[uuid.UUID, set[asyncio.Event]] = defaultdict(set)
+        self._list_watchers: set[asyncio.Event] = set()
         self._task: asyncio.Task[None] | None = None
+
+    @contextlib.contextmanager
+    def subscribe_all(self) -> Any:
+        """An event set on every notification, whichever execution it names."""
+        self._ensure_listening()
+        event = asyncio.Event()
+        self._list_watchers.add(event)
+        try:
+            yield event
+        finally:
+            self._list_watchers.discard(event)
 
     @contextlib.contextmanager
     def subscribe(self, execution_id: uuid.UUID) -> Any:
@@ -106,7 +123,7 @@ class ExecutionEvents:
             targets = [e for events in self._watchers.values() for e in events]
         else:
             targets = list(self._watchers.get(execution_id, ()))
-        for event in targets:
+        for event in [*targets, *self._list_watchers]:
             event.set()
 
     async def stop(self) -> None:
@@ -125,7 +142,8 @@ class ExecutionEvents:
         while True:
             try:
                 async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
-                    await conn.execute(f"LISTEN {EVENTS_CHANNEL}")
+                    for channel in LISTEN_CHANNELS:
+                        await conn.execute(f"LISTEN {channel}")
                     self.wake(None)  # catch up on what happened while not listening
                     async for notice in conn.notifies():
                         self.wake(parse_payload(notice.payload))

@@ -33,6 +33,7 @@ from chain_processor_api.api.deps import (
 from chain_processor_api.schemas.executions import ExecutionRerun, ExecutionView
 from chain_processor_api.services import executions as executions_service
 from chain_processor_api.services.live import ExecutionEvents, watch
+from chain_processor_api.services.live_list import watch_list
 from chain_processor_core.exceptions.errors import (
     ExecutionNotFoundError,
     NotAuthenticatedError,
@@ -47,6 +48,7 @@ from chain_processor_core.models import (
     Role,
     has_role,
 )
+from chain_processor_core.models.status import ExecutionStatus
 from chain_processor_db.models import ChainExecution, User
 from chain_processor_db.repositories import executions as executions_repo
 
@@ -94,6 +96,88 @@ def read_executions(
     creation time (``created_after`` ≤ t < ``created_before``)."""
     executions, count = executions_repo.list_executions(session=session, filters=filters)
     return Page(data=executions_service.views(session, executions), count=count)
+
+
+@router.get(
+    "/events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "Server-sent events"}},
+)
+def read_executions_events(
+    request: Request,
+    _user: StreamViewer,
+    session: SessionDep,
+    factory: SessionFactoryDep,
+    settings: SettingsDep,
+    status: ExecutionStatus | None = None,
+    strategy_id: uuid.UUID | None = None,
+    created_by_id: uuid.UUID | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> StreamingResponse:
+    """Server-sent events of the executions list (newest first, the list's filters): one
+    ``snapshot`` (``{data, count}``), then ``created`` and ``updated`` events with an
+    execution each. The stream ends after ``LIVE_STREAM_MAX_SECONDS``; EventSource
+    reconnects. The token may be passed as ``?access_token=``."""
+    session.commit()  # release the connection: the stream loads with short sessions
+    hub: ExecutionEvents = request.app.state.execution_events
+    followed = ExecutionFilter(
+        status=status, strategy_id=strategy_id, created_by_id=created_by_id, limit=limit
+    )
+    events = watch_list(
+        followed,
+        factory=factory,
+        hub=hub,
+        poll_seconds=settings.live_poll_seconds,
+        max_seconds=settings.live_stream_max_seconds,
+    )
+
+    async def stream() -> AsyncIterator[str]:
+        yield "retry: 1000\n\n"
+        async for event in events:
+            yield f"event: {event['type']}\ndata: {json.dumps(event['data'])}\n\n"
+
+    return StreamingResponse(
+        stream(), media_type="text/event-stream", headers={"X-Accel-Buffering": "no"}
+    )
+
+
+@router.websocket("/ws")
+async def executions_websocket(
+    websocket: WebSocket,
+    factory: SessionFactoryDep,
+    settings: SettingsDep,
+    status: ExecutionStatus | None = None,
+    strategy_id: uuid.UUID | None = None,
+    created_by_id: uuid.UUID | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    access_token: Annotated[str | None, Query(max_length=4096)] = None,
+) -> None:
+    """The list events of ``/executions/events`` as JSON messages ``{"type", "data"}``;
+    closes with 1000 after ``LIVE_STREAM_MAX_SECONDS``. Token and refusals as the
+    per-execution WebSocket (4401, 4403)."""
+    code = await anyio.to_thread.run_sync(
+        _check_stream_access, factory, settings, _ws_token(websocket, access_token), None
+    )
+    if code is not None:
+        await websocket.close(code=code)
+        return
+    await websocket.accept()
+    followed = ExecutionFilter(
+        status=status, strategy_id=strategy_id, created_by_id=created_by_id, limit=limit
+    )
+    events = watch_list(
+        followed,
+        factory=factory,
+        hub=websocket.app.state.execution_events,
+        poll_seconds=settings.live_poll_seconds,
+        max_seconds=settings.live_stream_max_seconds,
+    )
+    try:
+        async for event in events:
+            await websocket.send_json(event)
+    except WebSocketDisconnect:
+        return
+    await websocket.close(code=1000)
 
 
 @router.get("/{execution_id}", response_model=ExecutionView)
@@ -208,10 +292,8 @@ async def execution_websocket(
     """The same events as ``/events`` as JSON messages ``{"type", "data"}``; closes with
     1000 when the execution ends. Token: ``?access_token=`` or the Authorization header;
     refusals close with 4401 (not signed in), 4403 (role) or 4404 (no such execution)."""
-    header = websocket.headers.get("authorization", "")
-    token = access_token or (header[7:] if header.lower().startswith("bearer ") else None)
     code = await anyio.to_thread.run_sync(
-        _check_stream_access, factory, settings, token, execution_id
+        _check_stream_access, factory, settings, _ws_token(websocket, access_token), execution_id
     )
     if code is not None:
         await websocket.close(code=code)
@@ -227,14 +309,23 @@ async def execution_websocket(
     await websocket.close(code=1000)
 
 
+def _ws_token(websocket: WebSocket, access_token: str | None) -> str | None:
+    header = websocket.headers.get("authorization", "")
+    return access_token or (header[7:] if header.lower().startswith("bearer ") else None)
+
+
 def _check_stream_access(
-    factory: SessionFactoryDep, settings: SettingsDep, token: str | None, execution_id: uuid.UUID
+    factory: SessionFactoryDep,
+    settings: SettingsDep,
+    token: str | None,
+    execution_id: uuid.UUID | None,
 ) -> int | None:
     with factory() as session:
         try:
             user, _session_id = authenticate(session, settings, token)
             check_role(user, Role.VIEWER)
-            executions_repo.get_execution(session=session, execution_id=execution_id)
+            if execution_id is not None:
+                executions_repo.get_execution(session=session, execution_id=execution_id)
         except NotAuthenticatedError:
             return WS_UNAUTHORIZED
         except PermissionDeniedError:
