@@ -66,6 +66,13 @@ class ExecutorSettings(BaseSettings):
     executor_reap_interval_s: float = Field(
         default=10.0, gt=0, description="How often the supervisor reaps expired leases."
     )
+    executor_progress_flush_s: float = Field(
+        default=0.05,
+        gt=0,
+        le=1,
+        description="The longest a finished node's row waits before it is written and published"
+        " (rows of nodes finishing within this are written together).",
+    )
     executor_node_timeout_s: float = Field(default=5.0, gt=0, description="Default node limit.")
     executor_max_node_timeout_s: float = Field(
         default=300.0, gt=0, description="No node or chain setting may exceed this limit."

@@ -5,15 +5,17 @@ Channel ``chain_execution_events``; payload ``{"execution_id", "position", "stat
 (``position`` is ``null`` for the end of the whole execution). ``NOTIFY`` is delivered when
 the transaction commits, so a watcher never hears of a row it cannot read yet.
 
-On PostgreSQL a finished node is one statement (:data:`RECORD_NODE_SQL`, run in autocommit:
-one round trip): renew the lease if this worker still holds it, upsert the row only then,
-and notify. Elsewhere it is three statements in one transaction.
+Rows are written in batches: on PostgreSQL one statement (:data:`RECORD_NODES_SQL`, run in
+autocommit: one round trip) renews the lease if this worker still holds it, upserts the rows
+only then and notifies each; the end of a run (:data:`FINISH_SQL`) carries the last rows,
+their notifications and the end in one statement too. Elsewhere it is one transaction.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,7 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from chain_processor_core.models.status import NodeExecutionStatus
+from chain_processor_core.models.status import ExecutionStatus, NodeExecutionStatus
 from chain_processor_db.base import utcnow
 from chain_processor_db.models import NodeExecution
 
@@ -80,20 +82,22 @@ def upsert_node_execution(connection: Connection, record: NodeRecord) -> None:
     connection.execute(statement)
 
 
-RECORD_NODE_SQL = text("""
-WITH touched AS (
-    UPDATE chain_executions SET lease_expires_at = :lease_expires_at
-    WHERE id = :execution_id AND worker_id = :worker_id AND status = 'running'
-    RETURNING id, cancel_requested
-), recorded AS (
+_NODE_ROWS = """
+    SELECT * FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(
+        id uuid, node_id uuid, node_version_id uuid, position integer, input_text text,
+        output_text text, error text, error_code text, status text, started_at timestamptz,
+        completed_at timestamptz, execution_time_ms integer, metadata jsonb)
+"""
+
+_UPSERT_NODES = """
     INSERT INTO node_executions (
         id, execution_id, node_id, node_version_id, position, input_text, output_text,
         error, error_code, status, started_at, completed_at, execution_time_ms, metadata,
         created_at, updated_at)
-    SELECT :id, touched.id, :node_id, :node_version_id, :position, :input_text, :output_text,
-        :error, :error_code, :status, :started_at, :completed_at, :execution_time_ms,
-        CAST(:metadata AS jsonb), :now, :now
-    FROM touched
+    SELECT rows.id, owner.id, rows.node_id, rows.node_version_id, rows.position,
+        rows.input_text, rows.output_text, rows.error, rows.error_code, rows.status,
+        rows.started_at, rows.completed_at, rows.execution_time_ms, rows.metadata, :now, :now
+    FROM rows CROSS JOIN {owner} AS owner
     ON CONFLICT (execution_id, position) DO UPDATE SET
         node_id = excluded.node_id, node_version_id = excluded.node_version_id,
         input_text = excluded.input_text, output_text = excluded.output_text,
@@ -101,38 +105,125 @@ WITH touched AS (
         started_at = excluded.started_at, completed_at = excluded.completed_at,
         execution_time_ms = excluded.execution_time_ms, metadata = excluded.metadata,
         updated_at = excluded.updated_at
-    RETURNING position
+    RETURNING position, status
+"""
+
+_NOTIFY_EACH = """
+    SELECT pg_notify(:channel, json_build_object(
+        'execution_id', CAST(:execution_id AS text), 'position', position, 'status', status
+    )::text)
+    FROM (SELECT * FROM events ORDER BY position NULLS LAST) AS ordered
+"""
+
+RECORD_NODES_SQL = text(f"""
+WITH touched AS (
+    UPDATE chain_executions SET lease_expires_at = :lease_expires_at
+    WHERE id = :execution_id AND worker_id = :worker_id AND status = 'running'
+    RETURNING id, cancel_requested
+), rows AS ({_NODE_ROWS}
+), recorded AS ({_UPSERT_NODES.format(owner="touched")}
+), events AS (SELECT position, status FROM recorded
+), notified AS ({_NOTIFY_EACH}
 )
-SELECT touched.cancel_requested, pg_notify(:channel, :payload)
-FROM touched CROSS JOIN recorded
+SELECT touched.cancel_requested, (SELECT count(*) FROM notified) AS notified FROM touched
 """)
+"""Renew the lease if this worker holds it; only then upsert the node rows and notify each."""
+
+FINISH_SQL = text(f"""
+WITH finished AS (
+    UPDATE chain_executions SET status = :status, output_text = :output_text, error = :error,
+        error_code = :error_code, completed_at = :now, execution_time_ms = :execution_time_ms,
+        worker_id = NULL, lease_expires_at = NULL, updated_at = :now
+    WHERE id = :execution_id AND worker_id = :worker_id AND status = 'running'
+    RETURNING id
+), rows AS ({_NODE_ROWS}
+), recorded AS ({_UPSERT_NODES.format(owner="finished")}
+), events AS (
+    SELECT position, status FROM recorded
+    UNION ALL SELECT NULL, CAST(:status AS text) FROM finished
+), notified AS ({_NOTIFY_EACH}
+)
+SELECT (SELECT count(*) FROM notified) AS notified FROM finished
+""")
+"""End the run if this worker holds it; only then upsert the last node rows and notify
+each, then the end (``position`` null)."""
 
 
-def record_node_postgres(
-    connection: Connection, record: NodeRecord, *, worker_id: str, lease_expires_at: datetime
+def _rows(records: Sequence[NodeRecord]) -> str:
+    rows = []
+    for record in records:
+        values = record.values()
+        values["id"] = uuid.uuid4()
+        rows.append(values)
+    return json.dumps(rows, default=_json_value)
+
+
+def _json_value(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def record_nodes_postgres(
+    connection: Connection,
+    records: Sequence[NodeRecord],
+    *,
+    execution_id: uuid.UUID,
+    worker_id: str,
+    lease_expires_at: datetime,
 ) -> bool | None:
-    """Renew the lease, upsert the node row and notify, in one statement (PostgreSQL).
+    """Renew the lease, upsert ``records`` and notify each, in one statement (PostgreSQL).
     Returns whether a cancel was requested, or ``None`` when this worker lost the lease (then
     nothing was written)."""
-    values = record.values()
-    values["metadata"] = json.dumps(values["metadata"])
-    payload = json.dumps(
-        {"execution_id": str(record.execution_id), "position": record.position,
-         "status": record.status.value}
-    )  # fmt: skip
     row = connection.execute(
-        RECORD_NODE_SQL,
+        RECORD_NODES_SQL,
         {
-            **values,
-            "id": uuid.uuid4(),
+            "rows": _rows(records),
+            "execution_id": execution_id,
             "worker_id": worker_id,
             "lease_expires_at": lease_expires_at,
             "now": utcnow(),
             "channel": EVENTS_CHANNEL,
-            "payload": payload,
         },
     ).first()
     return None if row is None else bool(row.cancel_requested)
+
+
+def finish_postgres(
+    connection: Connection,
+    records: Sequence[NodeRecord],
+    *,
+    execution_id: uuid.UUID,
+    worker_id: str,
+    status: ExecutionStatus,
+    started_at: datetime,
+    now: datetime,
+    output_text: str | None = None,
+    error: str | None = None,
+    error_code: str | None = None,
+) -> bool:
+    """End the run with its last node rows and every notification, in one statement
+    (PostgreSQL); ``False`` when this worker no longer holds the lease (nothing written)."""
+    if not status.is_final:
+        raise ValueError(f"{status.value} is not a final status")
+    row = connection.execute(
+        FINISH_SQL,
+        {
+            "rows": _rows(records),
+            "execution_id": execution_id,
+            "worker_id": worker_id,
+            "status": status.value,
+            "output_text": output_text,
+            "error": error,
+            "error_code": error_code,
+            "now": now,
+            "execution_time_ms": max(0, round((now - started_at).total_seconds() * 1000)),
+            "channel": EVENTS_CHANNEL,
+        },
+    ).first()
+    return row is not None
 
 
 def notify_progress(

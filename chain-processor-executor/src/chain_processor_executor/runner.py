@@ -1,11 +1,14 @@
-"""Running one claimed execution: its nodes in order, each in a sandbox, each recorded.
+"""Running one claimed execution: its nodes in one sandbox run, each result recorded.
 
-Each finished node is written in its own short transaction that first renews the lease
-(and locks the execution row, so the reaper cannot hand it back half-way), upserts the node
-row and publishes a ``NOTIFY``. The lease renewal also answers whether a cancel was
-requested, so cancel is checked between nodes for free; during a node the worker's
-heartbeat sets :attr:`RunControl.cancel`, which kills the sandbox. The execution ends
-through :func:`queue.finish_execution`, refused if the worker lost the lease meanwhile.
+The runner sends the chain's steps to a sandbox at once (one round trip, one fresh process
+per execution: see :mod:`sandbox`) and gets each node's result as soon as that node ends.
+Results are written in batches that never hide progress: rows waiting to be written go out
+(with a ``NOTIFY`` each, and a lease renewal that also answers whether a cancel was
+requested) as soon as no further node has finished within ``progress_flush_s``, and the
+last ones go out with the end of the execution, in the same statement on PostgreSQL. A chain
+of fast nodes is therefore one write, and a watcher still sees a slow chain node by node.
+During a run the worker's heartbeat sets :attr:`RunControl.cancel`, which kills the
+sandbox. The execution ends through one statement refused if the worker lost the lease.
 
 Observability: the run is a ``chain_execution`` span (child of the API request's trace) with
 a ``node_execution`` span per node; every line logged meanwhile carries ``execution_id`` and
@@ -37,11 +40,12 @@ from chain_processor_executor.queue import ClaimedExecution
 from chain_processor_executor.recording import (
     NodeRecord,
     copy_earlier_outputs,
+    finish_postgres,
     notify_progress,
-    record_node_postgres,
+    record_nodes_postgres,
     upsert_node_execution,
 )
-from chain_processor_executor.sandbox import Reason, RunResult, SandboxPool
+from chain_processor_executor.sandbox import Reason, RunResult, SandboxPool, StepCall
 from chain_processor_executor.steps import ChainCache, Step, code_problem, write_generated
 from chain_processor_executor.tracing import parent_context, tracer
 
@@ -72,10 +76,16 @@ class RunnerSettings:
     default_timeout_s: float = 5.0
     max_timeout_s: float = 300.0
     generated_dir: Path | None = None
+    progress_flush_s: float = 0.05
+    """The longest a finished node waits to be written and published."""
 
 
 CHAINS = ChainCache()
 """Chain versions this process has loaded (immutable once pinned)."""
+
+
+def _nanoseconds(moment: datetime) -> int:
+    return int(moment.timestamp() * 1_000_000_000)
 
 
 class LeaseLostError(Exception):
@@ -136,7 +146,10 @@ class _Runner:
         self.started = time.monotonic()
         self.webhook_url: str | None = None
         self.connection: Connection | None = None
-        """PostgreSQL: one autocommit connection for every node row of this run."""
+        """PostgreSQL: one autocommit connection for every write of this run."""
+        self.pending: list[NodeRecord] = []
+        """Finished nodes not written yet."""
+        self.last_output: str | None = None
 
     def autocommit(self) -> Connection:
         """This run's autocommit connection (PostgreSQL): single-statement writes need no
@@ -157,8 +170,8 @@ class _Runner:
             default_timeout_s=self.settings.default_timeout_s,
             max_timeout_s=self.settings.max_timeout_s,
         )
-        steps, self.webhook_url = chain.steps, chain.webhook_url
-        if not steps:
+        self.webhook_url = chain.webhook_url
+        if not chain.steps:
             return self.finish(ExecutionStatus.FAILED, "The chain version has no steps", "no_steps")
         text: str | None = claimed.input_text
         if claimed.start_position > 0:
@@ -166,49 +179,77 @@ class _Runner:
             if text is None:
                 message = "The execution to re-run has no stored output before this node"
                 return self.finish(ExecutionStatus.FAILED, message, "rerun_source_missing")
-        for step in (s for s in steps if s.position >= claimed.start_position):
-            if self.control.cancel.is_set():
-                return self.finish(ExecutionStatus.CANCELLED, "Cancelled", "cancelled")
-            result = self.run_node(step, text)
-            if not result.ok:
-                assert result.reason is not None
-                status = _CHAIN_STATUS.get(result.reason, ExecutionStatus.FAILED)
-                error = f"Node {step.position} ({step.node_name}) failed: {result.error}"
-                return self.finish(status, error, result.reason.value)
-            text = result.output
-        return self.finish(ExecutionStatus.SUCCEEDED, output_text=text)
-
-    def run_node(self, step: Step, text: str | None) -> RunResult:
-        """Run and record one node, in its own span."""
-        attributes: dict[str, AttributeValue] = {
-            "chain_processor.position": step.position,
-            "chain_processor.node_name": step.node_name,
-            "chain_processor.node_version_id": str(step.node_version_id),
-        }
-        with tracer().start_as_current_span("node_execution", attributes=attributes) as span:
-            started, clock = utcnow(), time.monotonic()
-            result = self.run_step(step, text)
-            status = self.record(step, text, result, started)
-            NODE_DURATION.labels(status=status.value).observe(time.monotonic() - clock)
-            span.set_attribute("chain_processor.status", status.value)
-            if not result.ok:
-                span.set_attribute("chain_processor.error_code", str(result.reason))
-                span.set_status(StatusCode.ERROR, result.error)
-        return result
-
-    def run_step(self, step: Step, text: str | None) -> RunResult:
+        if self.control.cancel.is_set():
+            return self.finish(ExecutionStatus.CANCELLED, "Cancelled", "cancelled")
+        steps = [step for step in chain.steps if step.position >= claimed.start_position]
+        runnable, blocked = self.prepare(steps)
         try:
             validated = validate_input(text)
         except Exception as error:
-            return RunResult.failed(Reason.INVALID_INPUT, str(error))
-        problem = code_problem(step.code)
-        if problem is not None:
-            return RunResult.failed(Reason.LOAD_ERROR, problem)
-        if self.settings.generated_dir is not None:
-            write_generated(self.settings.generated_dir, step)
-        return self.pool.run(
-            step.code_hash, step.code, validated, step.config, step.timeout_s, self.control.cancel
+            return self.fail(steps[0], text, RunResult.failed(Reason.INVALID_INPUT, str(error)))
+        outcome = self.run_steps(runnable, validated)
+        if outcome is not None:
+            return outcome
+        if blocked is not None:
+            step, problem = blocked
+            return self.fail(step, self.last_output, RunResult.failed(Reason.LOAD_ERROR, problem))
+        return self.finish(ExecutionStatus.SUCCEEDED, output_text=self.last_output)
+
+    def prepare(self, steps: list[Step]) -> tuple[list[Step], tuple[Step, str] | None]:
+        """The steps to send to the sandbox: those before the first whose code cannot be a
+        node (checked statically), which is returned with its problem."""
+        for index, step in enumerate(steps):
+            problem = code_problem(step.code)
+            if problem is not None:
+                return steps[:index], (step, problem)
+            if self.settings.generated_dir is not None:
+                write_generated(self.settings.generated_dir, step)
+        return steps, None
+
+    def run_steps(self, steps: list[Step], text: str) -> ExecutionStatus | None:
+        """Run ``steps`` in one sandbox run; the final status when a node failed, ``None``
+        when all succeeded (:attr:`last_output` is then the last output)."""
+        self.last_output = text
+        if not steps:
+            return None
+        calls = [StepCall(s.code_hash, s.code, s.config, s.timeout_s) for s in steps]
+        results = self.pool.run_chain(
+            calls, text, self.control.cancel, idle_s=self.settings.progress_flush_s
         )
+        index, started, clock = 0, utcnow(), time.monotonic()
+        try:
+            for result in results:
+                if result is None:
+                    self.flush()
+                    continue
+                step = steps[index]
+                status = self.collect(step, self.last_output, result, started, clock)
+                if not result.ok:
+                    assert result.reason is not None
+                    chain_status = _CHAIN_STATUS.get(result.reason, ExecutionStatus.FAILED)
+                    error = f"Node {step.position} ({step.node_name}) failed: {result.error}"
+                    return self.finish(chain_status, error, result.reason.value)
+                assert result.output is not None and status is NodeExecutionStatus.SUCCEEDED
+                self.last_output = result.output
+                index, started, clock = index + 1, utcnow(), time.monotonic()
+        finally:
+            results.close()  # type: ignore[attr-defined]
+        if index < len(steps):  # the sandbox stopped answering without a result
+            return self.fail(
+                steps[index],
+                self.last_output,
+                RunResult.failed(Reason.CRASHED, "The sandbox ended the run without a result"),
+            )
+        return None
+
+    def fail(self, step: Step, text: str | None, result: RunResult) -> ExecutionStatus:
+        """Record ``step`` as failed with ``result`` and end the execution accordingly."""
+        started = utcnow()
+        self.collect(step, text, result, started, time.monotonic())
+        assert result.reason is not None
+        status = _CHAIN_STATUS.get(result.reason, ExecutionStatus.FAILED)
+        error = f"Node {step.position} ({step.node_name}) failed: {result.error}"
+        return self.finish(status, error, result.reason.value)
 
     def copy_parent_outputs(self) -> str | None:
         parent = self.claimed.parent_execution_id
@@ -236,43 +277,66 @@ class _Runner:
         if cancel:
             self.control.cancel.set()
 
-    def record(
-        self, step: Step, text: str | None, result: RunResult, started: datetime
+    def collect(
+        self, step: Step, text: str | None, result: RunResult, started: datetime, clock: float
     ) -> NodeExecutionStatus:
+        """Queue the node's row for the next write and close its span and metrics."""
+        completed = utcnow()
         status = (
             NodeExecutionStatus.SUCCEEDED
             if result.ok
             else _NODE_STATUS.get(result.reason or Reason.CRASHED, NodeExecutionStatus.FAILED)
         )
-        record = NodeRecord(
-            execution_id=self.claimed.id,
-            node_id=step.node_id,
-            node_version_id=step.node_version_id,
-            position=step.position,
-            input_text=text,
-            status=status,
-            started_at=started,
-            completed_at=utcnow(),
-            output_text=result.output,
-            error=result.error,
-            error_code=result.reason.value if result.reason else None,
-            metadata={"attempt": self.claimed.attempts, "sandbox_ms": round(result.duration_ms, 3)},
+        self.pending.append(
+            NodeRecord(
+                execution_id=self.claimed.id,
+                node_id=step.node_id,
+                node_version_id=step.node_version_id,
+                position=step.position,
+                input_text=text,
+                status=status,
+                started_at=started,
+                completed_at=completed,
+                output_text=result.output,
+                error=result.error,
+                error_code=result.reason.value if result.reason else None,
+                metadata={
+                    "attempt": self.claimed.attempts,
+                    "sandbox_ms": round(result.duration_ms, 3),
+                },
+            )
         )
-        self.write(record)
+        NODE_DURATION.labels(status=status.value).observe(time.monotonic() - clock)
+        attributes: dict[str, AttributeValue] = {
+            "chain_processor.position": step.position,
+            "chain_processor.node_name": step.node_name,
+            "chain_processor.node_version_id": str(step.node_version_id),
+            "chain_processor.status": status.value,
+        }
+        span = tracer().start_span(
+            "node_execution", attributes=attributes, start_time=_nanoseconds(started)
+        )
+        if not result.ok:
+            span.set_attribute("chain_processor.error_code", str(result.reason))
+            span.set_status(StatusCode.ERROR, result.error)
+        span.end(end_time=_nanoseconds(completed))
         return status
 
-    def write(self, record: NodeRecord) -> None:
-        """Store a node row while this worker holds the lease (and renew it)."""
+    def flush(self) -> None:
+        """Write and publish the rows waiting, renewing the lease (refused if it is lost)."""
+        if not self.pending:
+            return
+        records, self.pending = self.pending, []
         if self.engine.dialect.name != "postgresql":
             with self.engine.begin() as connection:
                 self.touch(connection)
-                upsert_node_execution(connection, record)
+                for record in records:
+                    upsert_node_execution(connection, record)
             return
-        if self.connection is None:
-            self.connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        cancel = record_node_postgres(
-            self.connection,
-            record,
+        cancel = record_nodes_postgres(
+            self.autocommit(),
+            records,
+            execution_id=self.claimed.id,
             worker_id=self.settings.worker_id,
             lease_expires_at=utcnow() + timedelta(seconds=self.settings.lease_s),
         )
@@ -301,12 +365,29 @@ class _Runner:
             error_code=error_code,
             now=now,
         )
+        records, self.pending = self.pending, []
         if self.engine.dialect.name == "postgresql" and self.webhook_url is None:
-            finished = finish(self.autocommit(), notify=True)
+            finished = finish_postgres(
+                self.autocommit(),
+                records,
+                execution_id=self.claimed.id,
+                worker_id=self.settings.worker_id,
+                status=status,
+                started_at=self.claimed.started_at,
+                now=now,
+                output_text=output_text,
+                error=error,
+                error_code=error_code,
+            )
         else:
             with self.engine.begin() as connection:
                 finished = finish(connection)
                 if finished:
+                    for record in records:
+                        upsert_node_execution(connection, record)
+                        notify_progress(
+                            connection, self.claimed.id, record.position, record.status.value
+                        )
                     notify_progress(connection, self.claimed.id, None, status.value)
                 if finished and self.webhook_url is not None:
                     payload = webhook_payload(

@@ -62,6 +62,7 @@ class Worker:
             default_timeout_s=settings.executor_node_timeout_s,
             max_timeout_s=settings.executor_max_node_timeout_s,
             generated_dir=settings.executor_generated_dir,
+            progress_flush_s=settings.executor_progress_flush_s,
         )
         self.stopping = threading.Event()
         self.wakeup = threading.Event()

@@ -128,16 +128,46 @@ def test_cancel_during_a_node_kills_it(engine: Engine, pool: SandboxPool) -> Non
     assert [(r.position, r.status) for r in node_rows(engine, execution_id)] == [(0, "cancelled")]
 
 
-def test_cancel_requested_in_the_database_stops_before_the_next_node(
+def test_cancel_requested_in_the_database_is_seen_at_the_next_progress_write(
     engine: Engine, pool: SandboxPool
 ) -> None:
-    execution_id = submit(engine, make_chain(engine, [UPPER, UPPER, UPPER]))
+    slow = "import time\n\ndef node(text):\n    time.sleep(2)\n    return text\n"
+    execution_id = submit(engine, make_chain(engine, [UPPER, slow, UPPER]))
     claimed = claim_one(engine)
     with engine.begin() as connection:
         connection.execute(update(ChainExecution).values(cancel_requested=True))
     status = run_execution(claimed, engine=engine, pool=pool, settings=SETTINGS)
     assert status is ExecutionStatus.CANCELLED
-    assert [r.position for r in node_rows(engine, execution_id)] == [0]
+    rows = node_rows(engine, execution_id)
+    assert [(r.position, r.status) for r in rows] == [(0, "succeeded"), (1, "cancelled")]
+
+
+def test_fast_nodes_are_written_together_and_slow_ones_at_once(
+    engine: Engine, pool: SandboxPool
+) -> None:
+    """A node's row is readable while a later node still runs (no hidden progress), and
+    nodes finishing together are written in one go."""
+    slow = "import time\n\ndef node(text):\n    time.sleep(1)\n    return text\n"
+    execution_id = submit(engine, make_chain(engine, [UPPER, UPPER, slow, UPPER]))
+    claimed = claim_one(engine)
+    seen: list[list[int]] = []
+
+    def watch() -> None:
+        time.sleep(0.6)  # node 2 is sleeping now
+        seen.append([r.position for r in node_rows(engine, execution_id)])
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    assert run_execution(claimed, engine=engine, pool=pool, settings=SETTINGS) is (
+        ExecutionStatus.SUCCEEDED
+    )
+    watcher.join()
+    assert seen == [[0, 1]]
+    rows = node_rows(engine, execution_id)
+    assert [r.output_text for r in rows] == ["HELLO"] * 4
+    first, second = rows[0], rows[1]
+    assert first.completed_at and second.started_at and second.completed_at
+    assert first.completed_at <= second.started_at <= second.completed_at
 
 
 def test_rerun_from_node_n_reuses_earlier_outputs(engine: Engine, pool: SandboxPool) -> None:

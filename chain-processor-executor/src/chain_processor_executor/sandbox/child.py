@@ -1,34 +1,44 @@
-"""The sandbox process: runs node code for its parent, one request at a time.
+"""The sandbox process: a zygote that forks a fresh process for every run it is asked for.
 
 The parent starts this file as a script (``python -I -S child.py SETTINGS_JSON``) with an
-empty environment, so it imports only the standard library. It speaks length-prefixed JSON
-frames: requests on stdin, results on stdout; both are moved to other descriptors at start and
-descriptors 0-2 point at ``/dev/null``, so whatever a node prints goes nowhere.
+empty environment, so it imports only the standard library and what ``preload`` names. It
+speaks length-prefixed JSON frames: requests on stdin, node replies on stdout, and the end of
+each run on the control descriptor ``settings["control_fd"]``. Descriptors 0-2 then point
+at ``/dev/null``, so whatever a node prints goes nowhere.
 
-A request ``{"seq", "hash", "code", "input", "config", "cpu_s"}`` loads the code once per
-process (its module namespace is kept by content hash) and calls ``node``. The reply is one
-record ``{"seq", "ok": true, "output"}`` or ``{"seq", "ok": false, "reason", "error_type",
-"message"}``; success is never inferred from anything else. :func:`confine` applies the
-operating-system layers (rlimits, network namespace, separate uid) and :func:`audit_hook`
-adds a Python-level second line; see docs/adr/0002-sandbox.md for what each one enforces.
+A request ``{"seq", "input", "steps": [{"hash", "code", "config", "cpu_s"}, ...]}`` is one
+execution's nodes. The zygote compiles new code (by content hash; compiling runs none of it),
+then forks: the fork runs the steps in order and sends one reply per node as it finishes,
+``{"seq", "index", "ok": true, "output"}`` or ``{"seq", "index", "ok": false, "reason",
+"error_type", "message"}``, stopping at the first failure; success is never inferred from
+anything else. The zygote waits for the fork, empties the working directory and sends
+``{"seq", "exit": code}`` or ``{"seq", "signal": n}`` on the control descriptor.
+
+Node code therefore never runs in the zygote: whatever a node does to its process (patched
+builtins, hooks, timers, threads, memory) dies with the fork and cannot reach another
+execution. :func:`confine` applies the operating-system layers to the zygote (rlimits,
+network namespace, separate uid), :func:`confine_run` adds what only a run gets (no child
+processes, the audit hook); see docs/adr/0002-sandbox.md for what each one enforces.
 """
 
 from __future__ import annotations
 
 import builtins
+import gc
 import json
 import os
 import resource
 import shutil
-import signal
 import sys
 from collections.abc import Callable
+from types import CodeType
 from typing import IO, Any
 
 HEADER_BYTES = 4
 MAX_REQUEST_BYTES = 64 * 1024 * 1024
 
 TIMEOUT, MEMORY, OUTPUT_LIMIT, CRASHED = "timeout", "memory", "output_limit", "crashed"
+INVALID_INPUT = "invalid_input"
 NODE_ERROR, INVALID_OUTPUT, LOAD_ERROR, CANCELLED = (
     "node_error",
     "invalid_output",
@@ -45,7 +55,6 @@ BLOCKED_EVENTS = frozenset(
 )  # fmt: skip
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 _CLONE_NEWUSER, _CLONE_NEWNET = 0x10000000, 0x40000000
-_TIMERS = (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF)
 
 
 def encode_frame(message: dict[str, Any]) -> bytes:
@@ -82,34 +91,55 @@ def _safe_str(error: BaseException) -> str:
 
 
 class NodeHost:
-    """The loaded node functions of this process and how to call them."""
+    """Node code compiled by content hash, and how to load and call it."""
 
     def __init__(self, max_output_bytes: int) -> None:
         self.max_output_bytes = max_output_bytes
+        self.compiled: dict[str, CodeType] = {}
+        self.problems: dict[str, str] = {}
         self.functions: dict[str, Callable[..., object]] = {}
 
-    def load(self, code_hash: str, code: str) -> Callable[..., object]:
+    def compile(self, code_hash: str, code: str | None) -> str | None:
+        """Compile ``code`` once per hash (compiling runs none of it); the reason it cannot
+        be loaded, or ``None``."""
+        if code_hash in self.compiled or code_hash in self.problems:
+            return self.problems.get(code_hash)
+        if code is None:
+            return "The node code is not loaded"
+        try:
+            self.compiled[code_hash] = compile(code, f"<node {code_hash[:12]}>", "exec")
+        except (SyntaxError, ValueError, MemoryError, RecursionError) as error:
+            self.problems[code_hash] = f"{type(error).__name__}: {_safe_str(error)}"
+            return self.problems[code_hash]
+        return None
+
+    def load(self, code_hash: str, code: str | None = None) -> Callable[..., object]:
+        """Run the module body of a compiled node (this executes node code) and return its
+        ``node``; the function is kept, so a process loads each hash once."""
+        function = self.functions.get(code_hash)
+        if function is not None:
+            return function
+        if code_hash not in self.compiled:
+            problem = self.compile(code_hash, code)
+            if problem is not None:
+                raise ImportError(problem)
         namespace: dict[str, Any] = {"__name__": "node_code", "__builtins__": builtins}
-        exec(compile(code, f"<node {code_hash[:12]}>", "exec"), namespace)
-        function: Callable[..., object] | None = namespace.get("node")
-        if not callable(function):
+        exec(self.compiled[code_hash], namespace)
+        loaded: object = namespace.get("node")
+        if not callable(loaded):
             raise TypeError("Node code must define a function `node`")
-        self.functions[code_hash] = function
-        return function
+        self.functions[code_hash] = loaded
+        return loaded
 
     def handle(self, request: dict[str, Any]) -> dict[str, Any]:
+        """One node run: ``{"seq", "hash", "code", "input", "config"}``."""
         seq: int = request["seq"]
-        code_hash: str = request["hash"]
-        function = self.functions.get(code_hash)
-        if function is None:
-            if request.get("code") is None:
-                return failure(seq, LOAD_ERROR, "The node code is not loaded")
-            try:
-                function = self.load(code_hash, request["code"])
-            except MemoryError as error:
-                return failure(seq, MEMORY, error)
-            except BaseException as error:
-                return failure(seq, LOAD_ERROR, error)
+        try:
+            function = self.load(request["hash"], request.get("code"))
+        except MemoryError as error:
+            return failure(seq, MEMORY, error)
+        except BaseException as error:
+            return failure(seq, LOAD_ERROR, error)
         return self.call(seq, function, request["input"], request.get("config"))
 
     def call(
@@ -151,12 +181,8 @@ def set_cpu_budget(seconds: int) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
 
 
-def reset_after_run(workdir: str, recursion_limit: int) -> None:
-    """Undo what a node may have left behind for the next one: timers, hooks, files."""
-    for timer in _TIMERS:
-        signal.setitimer(timer, 0)
-    sys.setrecursionlimit(recursion_limit)
-    os.chdir(workdir)
+def clean_workdir(workdir: str) -> None:
+    """Remove what a run left in the working directory, so the next one finds it empty."""
     with os.scandir(workdir) as entries:
         leftovers = [entry.path for entry in entries]
     for path in leftovers:
@@ -164,6 +190,46 @@ def reset_after_run(workdir: str, recursion_limit: int) -> None:
             shutil.rmtree(path, ignore_errors=True)
         else:
             os.unlink(path)
+
+
+def run_steps(
+    host: NodeHost,
+    request: dict[str, Any],
+    problems: dict[str, str],
+    send: Callable[[dict[str, Any]], None],
+) -> None:
+    """Run a request's steps in order, each on the previous one's output, sending each
+    node's reply (with its ``index``) as soon as it is known; stop at the first failure."""
+    seq: int = request["seq"]
+    text: object = request["input"]
+    for index, step in enumerate(request["steps"]):
+        code_hash: str = step["hash"]
+        if code_hash in problems:
+            reply = failure(seq, LOAD_ERROR, problems[code_hash])
+        elif not isinstance(text, str) or not text:
+            reply = failure(seq, INVALID_INPUT, "Input cannot be empty")
+        else:
+            set_cpu_budget(step["cpu_s"])
+            reply = host.handle(
+                {"seq": seq, "hash": code_hash, "input": text, "config": step.get("config")}
+            )
+        send({**reply, "index": index})
+        if not reply["ok"]:
+            return
+        text = reply["output"]
+
+
+def exit_status(status: int) -> dict[str, int]:
+    """A ``waitpid`` status as a control record: ``{"signal": n}`` or ``{"exit": code}``."""
+    if os.WIFSIGNALED(status):
+        return {"signal": os.WTERMSIG(status)}
+    return {"exit": os.waitstatus_to_exitcode(status)}
+
+
+def write_all(descriptor: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view) :]
 
 
 def audit_hook(workdir: str) -> Callable[[str, tuple[Any, ...]], None]:
@@ -201,7 +267,6 @@ def confine(settings: dict[str, Any]) -> dict[str, Any]:  # pragma: no cover - s
         (resource.RLIMIT_FSIZE, settings["file_bytes"]),
         (resource.RLIMIT_NOFILE, settings["open_files"]),
         (resource.RLIMIT_CORE, 0),
-        (resource.RLIMIT_NPROC, 0),
     ]
     for limit, value in limits:
         resource.setrlimit(limit, (value, value))
@@ -222,11 +287,49 @@ def _unshare(flags: int) -> bool:  # pragma: no cover - sandbox only
     return int(libc.unshare(flags)) == 0
 
 
+def confine_run(workdir: str) -> None:  # pragma: no cover - sandbox only
+    """The limits only a forked run gets: no child processes (the zygote itself must be
+    able to fork) and the audit hook."""
+    resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
+    sys.addaudithook(audit_hook(workdir))
+
+
+def serve(  # pragma: no cover - sandbox only; its parts are tested directly
+    requests: IO[bytes], replies: int, control: int, host: NodeHost, workdir: str
+) -> None:
+    """The zygote's loop: compile what a request brings, fork a fresh process that runs the
+    steps and sends each node's reply on ``replies``, wait for it, clean the working
+    directory, and report how it ended on ``control`` (which the fork closes before running
+    any node code, so no node can forge the end of a run)."""
+    while (request := read_frame(requests)) is not None:
+        problems: dict[str, str] = {}
+        for step in request["steps"]:
+            problem = host.compile(step["hash"], step.get("code"))
+            if problem is not None:
+                problems[step["hash"]] = problem
+        gc.freeze()  # fewer copy-on-write faults in the fork
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                os.close(control)
+                requests.close()
+                confine_run(workdir)
+                run_steps(host, request, problems, lambda m: write_all(replies, encode_frame(m)))
+            except BaseException:
+                code = 70
+            finally:
+                os._exit(code)
+        _pid, status = os.waitpid(pid, 0)
+        clean_workdir(workdir)
+        write_all(control, encode_frame({"seq": request["seq"], **exit_status(status)}))
+
+
 def main() -> None:  # pragma: no cover - sandbox only; its parts are tested directly
     settings: dict[str, Any] = json.loads(sys.argv[1])
     sys.path[:] = settings["sys_path"]
     requests = os.fdopen(os.dup(0), "rb")
-    replies = os.fdopen(os.dup(1), "wb")
+    replies, control = os.dup(1), settings["control_fd"]
     null = os.open(os.devnull, os.O_RDWR)
     for descriptor in (0, 1, 2):
         os.dup2(null, descriptor)
@@ -238,17 +341,9 @@ def main() -> None:  # pragma: no cover - sandbox only; its parts are tested dir
         except Exception:
             pass  # a missing module fails the nodes that need it, with its own error
     isolation = confine(settings)
-    sys.addaudithook(audit_hook(workdir))
     host = NodeHost(settings["max_output_bytes"])
-    recursion_limit = sys.getrecursionlimit()
-    replies.write(encode_frame({"ready": True, "isolation": isolation}))
-    replies.flush()
-    while (request := read_frame(requests)) is not None:
-        set_cpu_budget(request["cpu_s"])
-        reply = host.handle(request)
-        reset_after_run(workdir, recursion_limit)
-        replies.write(encode_frame(reply))
-        replies.flush()
+    write_all(replies, encode_frame({"ready": True, "isolation": isolation}))
+    serve(requests, replies, control, host, workdir)
 
 
 if __name__ == "__main__":

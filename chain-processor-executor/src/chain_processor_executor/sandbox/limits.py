@@ -44,13 +44,17 @@ class SandboxLimits:
             "chain_processor_core.lib_chains.builtins",
             "re", "json", "string", "math", "textwrap", "unicodedata", "collections",
             "itertools", "functools", "datetime", "html", "base64", "hashlib", "difflib",
-            "urllib.parse", "random", "statistics", "decimal", "fractions", "operator",
+            "urllib.parse", "random", "statistics", "decimal", "fractions", "operator", "signal",
         )
     )  # fmt: skip
     """Modules imported before the sandbox drops its privileges (the only ones a node can
     import when the interpreter is not readable by the sandbox uid)."""
     start_timeout_s: float = 20.0
     """How long a new sandbox may take to say it is ready."""
+    end_timeout_s: float = 5.0
+    """How long a run's process may take to end after its last reply."""
+    max_cached_nodes: int = 1000
+    """Compiled node versions a sandbox keeps; past this it is replaced by a fresh one."""
 
 
 @dataclass(frozen=True)

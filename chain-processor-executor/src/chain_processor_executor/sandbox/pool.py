@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from chain_processor_executor.metrics import SANDBOX_RESTARTS
 from chain_processor_executor.sandbox.limits import RunResult, SandboxLimits
-from chain_processor_executor.sandbox.process import SandboxProcess
+from chain_processor_executor.sandbox.process import SandboxProcess, StepCall
 
 
 class SandboxPool:
@@ -72,6 +72,25 @@ class SandboxPool:
             result = process.run(code_hash, code, input_text, config, timeout_s, cancel)
             reason = result.reason.value if result.reason else "protocol"
             return result
+        finally:
+            self._release(process, reason)
+
+    def run_chain(
+        self,
+        steps: Sequence[StepCall],
+        input_text: str,
+        cancel: threading.Event | None = None,
+        idle_s: float | None = None,
+    ) -> Iterator[RunResult | None]:
+        """:meth:`SandboxProcess.run_chain` in a borrowed sandbox, handed back (or replaced)
+        when the iterator ends or is closed."""
+        process = self._acquire()
+        reason = "unknown"
+        try:
+            for result in process.run_chain(steps, input_text, cancel, idle_s):
+                if result is not None:
+                    reason = result.reason.value if result.reason else "protocol"
+                yield result
         finally:
             self._release(process, reason)
 

@@ -1,9 +1,13 @@
-"""One sandbox process seen from the worker: start it, run a node in it, kill it.
+"""One sandbox seen from the worker: start its zygote, run an execution's nodes in it, kill it.
 
-The worker enforces the wall-time limit here (a run past its deadline, or cancelled, kills
-the sandbox's whole process group) and reads replies with a cap: a reply frame larger than
-the output limit allows is never read, the sandbox is killed instead. Success comes only
-from an explicit ``ok`` record with the right sequence number.
+A run sends the steps at once and reads one reply per node as the fork sends it, so the
+worker learns of each finished node at once (and can publish it) with one round trip per
+execution. The worker enforces each node's wall-time limit here (a node past its deadline,
+or a cancelled run, kills the sandbox's whole process group) and reads replies with a cap: a
+reply frame larger than the output limit allows is never read, the sandbox is killed
+instead. Success comes only from an explicit ``ok`` record with the right sequence number
+and index; a run ends when the zygote reports on the control pipe that the fork is gone, and
+whatever the fork wrote beyond its replies is thrown away with it.
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ import sysconfig
 import tempfile
 import threading
 import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -55,8 +62,19 @@ def sandbox_sys_path() -> list[str]:
     return list(dict.fromkeys(path for path in candidates if os.path.exists(path)))
 
 
+@dataclass(frozen=True)
+class StepCall:
+    """One node of a run: its code (by content hash), config and wall-time limit."""
+
+    code_hash: str
+    code: str
+    config: object
+    timeout_s: float
+
+
 class SandboxProcess:
-    """A pre-started interpreter that runs node code for one worker thread at a time."""
+    """A pre-started zygote that runs one execution at a time for one worker thread, each in
+    a fresh fork of itself."""
 
     def __init__(self, limits: SandboxLimits, slot: int, python: str = sys.executable) -> None:
         self.limits = limits
@@ -68,6 +86,7 @@ class SandboxProcess:
         uid = limits.uid_base + slot if limits.uid_base is not None and os.geteuid() == 0 else None
         if uid is not None:
             os.chown(self.workdir, uid, uid)
+        control_read, control_write = os.pipe()
         settings = {
             "sys_path": sandbox_sys_path(),
             "workdir": self.workdir,
@@ -77,21 +96,32 @@ class SandboxProcess:
             "open_files": limits.open_files,
             "max_output_bytes": limits.max_output_bytes,
             "uid": uid,
+            "control_fd": control_write,
         }
-        self.process = subprocess.Popen(
-            [python, "-I", "-S", str(CHILD_SCRIPT), json.dumps(settings)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env={},
-            cwd=self.workdir,
-            start_new_session=True,
-            bufsize=0,
-        )
+        try:
+            self.process = subprocess.Popen(
+                [python, "-I", "-S", str(CHILD_SCRIPT), json.dumps(settings)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env={},
+                cwd=self.workdir,
+                start_new_session=True,
+                bufsize=0,
+                pass_fds=(control_write,),
+            )
+        except BaseException:
+            os.close(control_read)
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            raise
+        finally:
+            os.close(control_write)
+        self.control = control_read
+        self._data = bytearray()
         self.isolation = self._start(uid)
 
     def _start(self, uid: int | None) -> dict[str, Any]:
-        hello = self._read_frame(time.monotonic() + self.limits.start_timeout_s, None)
+        hello = self._next_frame(time.monotonic() + self.limits.start_timeout_s, None)
         if not isinstance(hello, dict) or not hello.get("ready"):
             self.kill()
             raise SandboxStartError(f"The sandbox did not start: {hello!r}")
@@ -118,53 +148,146 @@ class SandboxProcess:
         cancel: threading.Event | None = None,
     ) -> RunResult:
         """Run ``node`` of ``code`` on ``input_text``; never raises for what the node did."""
+        results = list(
+            self.run_chain([StepCall(code_hash, code, config, timeout_s)], input_text, cancel)
+        )
+        result = results[-1]
+        assert result is not None
+        return result
+
+    def run_chain(
+        self,
+        steps: Sequence[StepCall],
+        input_text: str,
+        cancel: threading.Event | None = None,
+        idle_s: float | None = None,
+    ) -> Iterator[RunResult | None]:
+        """Run ``steps`` in order, each on the previous output, and yield each node's result
+        as soon as it is known, up to and including the first failure; yield ``None`` when
+        ``idle_s`` passed with no news. Never raises for what a node did. Closing the
+        iterator early kills a run still going."""
         self._seq += 1
+        cap = self.limits.max_cached_nodes
+        if len(self.loaded) + len(steps) > cap:
+            self.broken = True  # recycled when handed back: its compiled code is dropped
         request = {
             "seq": self._seq,
-            "hash": code_hash,
-            "code": None if code_hash in self.loaded else code,
             "input": input_text,
-            "config": config,
-            "cpu_s": math.ceil(timeout_s) + 1,
+            "steps": [
+                {
+                    "hash": step.code_hash,
+                    "code": None if step.code_hash in self.loaded else step.code,
+                    "config": step.config,
+                    "cpu_s": math.ceil(step.timeout_s) + 1,
+                }
+                for step in steps
+            ],
         }
         started = time.monotonic()
-        deadline = started + timeout_s
         try:
             assert self.process.stdin is not None
             self.process.stdin.write(child.encode_frame(request))
         except (BrokenPipeError, OSError):
-            return self._crashed(started)
-        reply = self._read_frame(deadline, cancel)
-        elapsed = (time.monotonic() - started) * 1000
-        if isinstance(reply, Reason):
-            self.kill()
-            message = _KILL_MESSAGES[reply].format(timeout_s=timeout_s)
-            return RunResult.failed(reply, message, elapsed)
-        if reply is None or reply.get("seq") != self._seq:
-            return self._crashed(started)
-        if self._has_pending_bytes():
-            self.broken = True  # something wrote more than one reply: do not reuse
-        return self._result(reply, code_hash, elapsed)
+            yield self._crashed(started, None)
+            return
+        self.loaded.update(step.code_hash for step in steps)
+        done = False
+        try:
+            yield from self._replies(steps, started, cancel, idle_s)
+            done = True
+        finally:
+            if not done:
+                self.kill()
 
-    def _result(self, reply: dict[str, Any], code_hash: str, elapsed: float) -> RunResult:
+    def _replies(
+        self,
+        steps: Sequence[StepCall],
+        started: float,
+        cancel: threading.Event | None,
+        idle_s: float | None,
+    ) -> Iterator[RunResult | None]:
+        index, node_started, last_news = 0, started, started
+        while index < len(steps):
+            deadline = node_started + steps[index].timeout_s
+            wake = deadline if idle_s is None else min(deadline, last_news + idle_s)
+            reply = self._next_frame(wake, cancel, watch_control=True)
+            now = time.monotonic()
+            elapsed = (now - node_started) * 1000
+            if reply is _Event.IDLE:
+                if now < deadline:
+                    last_news = now
+                    yield None
+                    continue
+                reply = Reason.TIMEOUT
+            if isinstance(reply, Reason):
+                self.kill()
+                message = _KILL_MESSAGES[reply].format(timeout_s=steps[index].timeout_s)
+                yield RunResult.failed(reply, message, elapsed)
+                return
+            if reply is _Event.ENDED:
+                yield self._ended(node_started)
+                return
+            if not isinstance(reply, dict) or (reply.get("seq"), reply.get("index")) != (
+                self._seq,
+                index,
+            ):
+                yield self._crashed(node_started, None)
+                return
+            result = self._result(reply, elapsed)
+            yield result
+            if not result.ok:
+                break
+            index += 1
+            node_started = last_news = now
+        self._await_end(time.monotonic() + self.limits.end_timeout_s)
+
+    def _ended(self, started: float) -> RunResult:
+        """The fork ended before answering for the current node: say how."""
+        status = self._control_record()
+        elapsed = (time.monotonic() - started) * 1000
+        if status is None:
+            return self._crashed(started, None)
+        self._data.clear()
+        if status.get("signal") == signal.SIGXCPU:
+            return RunResult.failed(Reason.TIMEOUT, "The node used up its CPU time", elapsed)
+        if status.get("signal") is not None:
+            how = f"signal {status['signal']}"
+        else:
+            how = f"status {status.get('exit')}"
+        return RunResult.failed(
+            Reason.CRASHED, f"The node's process ended without a result ({how})", elapsed
+        )
+
+    def _await_end(self, deadline: float) -> None:
+        """Wait for the zygote's end-of-run record and drop whatever else the fork wrote."""
+        while True:
+            reply = self._next_frame(deadline, None, watch_control=True)
+            if time.monotonic() > deadline:
+                self.kill()
+                return
+            if reply is _Event.ENDED:
+                if self._control_record() is None:
+                    self.kill()
+                self._data.clear()
+                return
+            if not isinstance(reply, dict):
+                self.kill()  # no end in time, or garbage: never reuse
+                return
+
+    def _result(self, reply: dict[str, Any], elapsed: float) -> RunResult:
         if reply.get("ok") is True and isinstance(reply.get("output"), str):
-            self.loaded.add(code_hash)
             return RunResult(ok=True, output=reply["output"], duration_ms=elapsed)
         try:
             reason = Reason(str(reply.get("reason")))
         except ValueError:
             reason = Reason.CRASHED
-        if reason not in (Reason.LOAD_ERROR, Reason.MEMORY):
-            self.loaded.add(code_hash)
-        if reason is Reason.MEMORY:
-            self.broken = True
         error_type, message = str(reply.get("error_type") or ""), str(reply.get("message") or "")
         text = sanitize_error_message(message)
         error = f"{error_type}: {text}" if error_type and text else error_type or text
         return RunResult.failed(reason, error or reason.value, elapsed)
 
-    def _crashed(self, started: float) -> RunResult:
-        status = self.kill()
+    def _crashed(self, started: float, status: int | None) -> RunResult:
+        status = self.kill() if status is None else status
         elapsed = (time.monotonic() - started) * 1000
         if status == -signal.SIGXCPU:
             return RunResult.failed(Reason.TIMEOUT, "The node used up its CPU time", elapsed)
@@ -172,57 +295,97 @@ class SandboxProcess:
             Reason.CRASHED, f"The sandbox process ended without a result (status {status})", elapsed
         )
 
-    def _read_frame(
-        self, deadline: float, cancel: threading.Event | None
-    ) -> dict[str, Any] | Reason | None:
-        """The next reply, ``None`` at end of file or on a malformed frame, or the reason
-        to kill the sandbox (timeout, cancelled, output limit)."""
-        header = self._read_exactly(child.HEADER_BYTES, deadline, cancel)
-        if not isinstance(header, bytes):
-            return header
-        size = int.from_bytes(header, "big")
-        if size > self.limits.max_output_bytes * 6 + 64 * 1024:
+    def _control_record(self) -> dict[str, Any] | None:
+        """The zygote's end-of-run record for this run, ``None`` if it is missing or wrong."""
+        header = self._read_control(child.HEADER_BYTES)
+        if header is None:
+            return None
+        payload = self._read_control(min(int.from_bytes(header, "big"), 4096))
+        try:
+            record = json.loads(payload) if payload is not None else None
+        except ValueError:
+            return None
+        if not isinstance(record, dict) or record.get("seq") != self._seq:
+            return None
+        return record
+
+    def _read_control(self, size: int) -> bytes | None:
+        chunks: list[bytes] = []
+        deadline = time.monotonic() + self.limits.end_timeout_s
+        while size and time.monotonic() < deadline:
+            if not select.select([self.control], [], [], max(0.0, deadline - time.monotonic()))[0]:
+                break
+            chunk = os.read(self.control, size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size -= len(chunk)
+        return None if size else b"".join(chunks)
+
+    def _next_frame(
+        self, deadline: float, cancel: threading.Event | None, *, watch_control: bool = False
+    ) -> dict[str, Any] | Reason | _Event | None:
+        """The next reply frame; ``None`` at end of file or on a malformed frame; the reason
+        to kill the sandbox (cancelled, output limit); ``IDLE`` when ``deadline`` passed;
+        ``ENDED`` when the zygote reports the end of the run and no whole frame is left."""
+        assert self.process.stdout is not None
+        descriptor = self.process.stdout.fileno()
+        poller = select.poll()
+        poller.register(descriptor, select.POLLIN)
+        if watch_control:
+            poller.register(self.control, select.POLLIN)
+        limit = self.limits.max_output_bytes * 6 + 64 * 1024
+        while True:
+            frame = self._take_frame(limit)
+            if frame is not _Event.NEED_MORE:
+                return frame
+            if cancel is not None and cancel.is_set():
+                return Reason.CANCELLED
+            wait = deadline - time.monotonic()
+            if wait <= 0:
+                return _Event.IDLE
+            if cancel is not None:
+                wait = min(wait, CANCEL_CHECK_S)
+            events = dict(poller.poll(math.ceil(wait * 1000)))
+            if events.get(descriptor):
+                chunk = os.read(descriptor, _CHUNK)
+                if not chunk:
+                    return None
+                self._data += chunk
+                continue
+            if events.get(self.control):
+                self._drain_data()
+                frame = self._take_frame(limit)
+                return _Event.ENDED if frame is _Event.NEED_MORE else frame
+
+    def _drain_data(self) -> None:
+        """Read what is already in the reply pipe (the fork is gone, so it is all there)."""
+        assert self.process.stdout is not None
+        descriptor = self.process.stdout.fileno()
+        while select.select([descriptor], [], [], 0)[0]:
+            chunk = os.read(descriptor, _CHUNK)
+            if not chunk:
+                return
+            self._data += chunk
+            if len(self._data) > self.limits.max_output_bytes * 6 + 64 * 1024:
+                return
+
+    def _take_frame(self, limit: int) -> dict[str, Any] | Reason | _Event | None:
+        if len(self._data) < child.HEADER_BYTES:
+            return _Event.NEED_MORE
+        size = int.from_bytes(self._data[: child.HEADER_BYTES], "big")
+        if size > limit:
             return Reason.OUTPUT_LIMIT
-        payload = self._read_exactly(size, deadline, cancel)
-        if not isinstance(payload, bytes):
-            return payload
+        end = child.HEADER_BYTES + size
+        if len(self._data) < end:
+            return _Event.NEED_MORE
+        payload = bytes(self._data[child.HEADER_BYTES : end])
+        del self._data[:end]
         try:
             message = json.loads(payload)
         except ValueError:
             return None
         return message if isinstance(message, dict) else None
-
-    def _read_exactly(
-        self, size: int, deadline: float, cancel: threading.Event | None
-    ) -> bytes | Reason | None:
-        assert self.process.stdout is not None
-        descriptor = self.process.stdout.fileno()
-        poller = select.poll()
-        poller.register(descriptor, select.POLLIN)
-        chunks: list[bytes] = []
-        remaining = size
-        while remaining:
-            if cancel is not None and cancel.is_set():
-                return Reason.CANCELLED
-            wait = deadline - time.monotonic()
-            if wait <= 0:
-                return Reason.TIMEOUT
-            if cancel is not None:
-                wait = min(wait, CANCEL_CHECK_S)
-            if not poller.poll(math.ceil(wait * 1000)):
-                continue
-            chunk = os.read(descriptor, min(remaining, _CHUNK))
-            if not chunk:
-                return None
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        return b"".join(chunks)
-
-    def _has_pending_bytes(self) -> bool:
-        assert self.process.stdout is not None
-        poller = select.poll()
-        poller.register(self.process.stdout.fileno(), select.POLLIN)
-        return bool(poller.poll(0))
 
     def kill(self) -> int | None:
         """Kill the sandbox's process group, reap it, remove its working directory."""
@@ -237,8 +400,19 @@ class SandboxProcess:
         for stream in (self.process.stdin, self.process.stdout):
             if stream is not None:
                 stream.close()
+        if self.control >= 0:
+            os.close(self.control)
+            self.control = -1
         shutil.rmtree(self.workdir, ignore_errors=True)
         return status
+
+
+class _Event(Enum):
+    """What the reply pipe said besides a frame."""
+
+    IDLE = "idle"
+    ENDED = "ended"
+    NEED_MORE = "need_more"
 
 
 _KILL_MESSAGES = {

@@ -1,6 +1,7 @@
 """The worker's side of the protocol against sandboxes that misbehave at the protocol level
 (stand-in processes speaking the frames wrongly): nothing but a correct ``ok`` record with
-the right sequence number counts as success, and a broken sandbox is never reused."""
+the right sequence number and index counts as success, a run ends only when the control
+pipe says so, and a broken sandbox is never reused."""
 
 from __future__ import annotations
 
@@ -19,9 +20,14 @@ PRELUDE = """\
 import json, os, signal, sys, time
 settings = json.loads(sys.argv[-1])
 out, inp = os.fdopen(1, "wb", buffering=0), os.fdopen(0, "rb")
-def send(message):
+control = os.fdopen(settings["control_fd"], "wb", buffering=0)
+def frame(message):
     data = json.dumps(message).encode()
-    out.write(len(data).to_bytes(4, "big") + data)
+    return len(data).to_bytes(4, "big") + data
+def send(message):
+    out.write(frame(message))
+def end(seq, **status):
+    control.write(frame({"seq": seq, **(status or {"exit": 0})}))
 def receive():
     return json.loads(inp.read(int.from_bytes(inp.read(4), "big")))
 def hello(**isolation):
@@ -33,15 +39,30 @@ BEHAVIOURS = {
     "no_network": "hello(network=False); time.sleep(30)",
     "wrong_uid": "hello(uid=0); time.sleep(30)",
     "huge": "hello(); receive(); out.write((2**31).to_bytes(4, 'big')); time.sleep(30)",
-    "wrong_seq": "hello(); r = receive(); send({'seq': r['seq'] + 1, 'ok': True, 'output': 'x'})",
-    "twice": (
+    "wrong_seq": (
+        "hello(); r = receive(); send({'seq': r['seq'] + 1, 'index': 0, 'ok': True, 'output': 'x'})"
+    ),
+    "wrong_index": (
+        "hello(); r = receive(); send({'seq': r['seq'], 'index': 1, 'ok': True, 'output': 'x'})"
+    ),
+    "smuggler": (
         "hello()\nwhile True:\n    r = receive()\n"
-        "    send({'seq': r['seq'], 'ok': True, 'output': 'forged'})\n"
-        "    send({'seq': r['seq'], 'ok': True, 'output': 'real'})"
+        "    send({'seq': r['seq'], 'index': 0, 'ok': True, 'output': 'real'})\n"
+        "    send({'seq': r['seq'] + 1, 'index': 0, 'ok': True, 'output': 'smuggled'})\n"
+        "    end(r['seq'])"
     ),
     "unknown_reason": (
         "hello(); r = receive(); "
-        "send({'seq': r['seq'], 'ok': False, 'reason': 'weird', 'message': 'm'}); time.sleep(30)"
+        "send({'seq': r['seq'], 'index': 0, 'ok': False, 'reason': 'weird', 'message': 'm'}); "
+        "end(r['seq']); time.sleep(30)"
+    ),
+    "fork_xcpu": "hello(); r = receive(); end(r['seq'], signal=signal.SIGXCPU); time.sleep(30)",
+    "fork_segv": "hello(); r = receive(); end(r['seq'], signal=signal.SIGSEGV); time.sleep(30)",
+    "fork_exit": "hello(); r = receive(); end(r['seq'], exit=70); time.sleep(30)",
+    "wrong_end": "hello(); r = receive(); end(r['seq'] + 5); time.sleep(30)",
+    "no_end": (
+        "hello(); r = receive(); "
+        "send({'seq': r['seq'], 'index': 0, 'ok': True, 'output': 'x'}); time.sleep(30)"
     ),
     "garbage": "hello(); receive(); out.write(b'\\x00\\x00\\x00\\x03abc'); time.sleep(30)",
     "xcpu": "hello(); receive(); os.kill(os.getpid(), signal.SIGXCPU); time.sleep(30)",
@@ -84,6 +105,11 @@ def test_a_sandbox_without_its_isolation_does_not_start(
     [
         ("huge", Reason.OUTPUT_LIMIT, "larger than the output limit"),
         ("wrong_seq", Reason.CRASHED, "without a result"),
+        ("wrong_index", Reason.CRASHED, "without a result"),
+        ("fork_xcpu", Reason.TIMEOUT, "CPU time"),
+        ("fork_segv", Reason.CRASHED, "signal 11"),
+        ("fork_exit", Reason.CRASHED, "status 70"),
+        ("wrong_end", Reason.CRASHED, "without a result"),
         ("unknown_reason", Reason.CRASHED, "m"),
         ("garbage", Reason.CRASHED, "without a result"),
         ("xcpu", Reason.TIMEOUT, "CPU time"),
@@ -100,14 +126,22 @@ def test_a_misbehaving_sandbox_fails_the_node(
     process.kill()
 
 
-def test_a_sandbox_that_replies_twice_is_not_reused(tmp_path: Path) -> None:
-    process = start(tmp_path, "twice")
-    result = process.run("hash", "code", "input", None, 5)
-    assert result.ok and result.output == "forged"
-    # The extra reply is either seen at once (the sandbox is marked broken) or read as the
-    # answer to the next request, whose sequence number it does not carry.
+def test_frames_written_past_the_last_reply_never_reach_the_next_run(tmp_path: Path) -> None:
+    process = start(tmp_path, "smuggler")
+    first = process.run("hash", "code", "input", None, 5)
+    assert first.ok and first.output == "real"
+    # the smuggled frame carried the next run's number: it was dropped with the first run
     second = process.run("hash", "code", "input", None, 5)
-    assert second.reason is Reason.CRASHED
+    assert second.ok and second.output == "real"
+    assert process.alive
+    process.kill()
+
+
+def test_a_run_whose_end_never_comes_is_not_reused(tmp_path: Path) -> None:
+    process = SandboxProcess(
+        SandboxLimits(start_timeout_s=10, end_timeout_s=0.3), 0, fake_python(tmp_path, "no_end")
+    )
+    assert process.run("hash", "code", "input", None, 5).output == "x"
     assert not process.alive
     process.kill()
 

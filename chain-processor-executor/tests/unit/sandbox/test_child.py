@@ -7,7 +7,7 @@ import io
 import os
 import resource
 import signal
-import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -105,23 +105,97 @@ def test_cpu_soft_limit_never_passes_the_hard_limit() -> None:
     assert child.cpu_soft_limit(12.7, 6, 15) == 15
 
 
-def test_reset_after_run_clears_timers_recursion_and_files(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(tmp_path)
+def test_clean_workdir_removes_files_folders_and_links(tmp_path: Path) -> None:
     work = tmp_path / "work"
     (work / "sub").mkdir(parents=True)
+    (work / "sub" / "deep.txt").write_text("x")
     (work / "file.txt").write_text("x")
     (work / "link").symlink_to(tmp_path)
-    previous = signal.signal(signal.SIGALRM, lambda *_: None)
-    signal.setitimer(signal.ITIMER_REAL, 60)
-    limit = sys.getrecursionlimit()
+    child.clean_workdir(str(work))
+    assert list(work.iterdir()) == [] and tmp_path.exists()
+
+
+def steps_request(*codes: str, text: str = "abc") -> dict[str, object]:
+    return {
+        "seq": 7,
+        "input": text,
+        "steps": [{"hash": str(hash(c)), "config": None, "cpu_s": 60} for c in codes],
+    }
+
+
+def run_steps(host: NodeHost, request: dict[str, object]) -> list[dict[str, object]]:
+    replies: list[dict[str, object]] = []
+    problems = {}
+    for step in request["steps"]:  # type: ignore[attr-defined]
+        code = CODES.get(step["hash"])
+        problem = host.compile(step["hash"], code)
+        if problem is not None:
+            problems[step["hash"]] = problem
+    child.run_steps(host, request, problems, replies.append)
+    return replies
+
+
+UPPER = "def node(text):\n    return text.upper()\n"
+BANG = "def node(text):\n    return text + '!'\n"
+EMPTY = "def node(text):\n    return ''\n"
+BROKEN = "def node(text):\n    return (\n"
+CODES = {str(hash(code)): code for code in (UPPER, BANG, EMPTY, BROKEN)}
+
+
+def test_run_steps_chains_outputs_and_answers_for_each_node() -> None:
+    replies = run_steps(NodeHost(100), steps_request(UPPER, BANG, BANG))
+    assert replies == [
+        {"seq": 7, "ok": True, "output": "ABC", "index": 0},
+        {"seq": 7, "ok": True, "output": "ABC!", "index": 1},
+        {"seq": 7, "ok": True, "output": "ABC!!", "index": 2},
+    ]
+
+
+def test_run_steps_stops_at_the_first_failure() -> None:
+    replies = run_steps(NodeHost(100), steps_request(UPPER, EMPTY, BANG, BANG))
+    assert [(r["index"], r["ok"]) for r in replies] == [(0, True), (1, True), (2, False)]
+    assert (replies[2]["reason"], replies[2]["message"]) == (
+        child.INVALID_INPUT,
+        "Input cannot be empty",
+    )
+
+
+def test_code_that_does_not_compile_fails_its_node_only_when_reached() -> None:
+    host = NodeHost(100)
+    replies = run_steps(host, steps_request(UPPER, BROKEN))
+    assert [r["ok"] for r in replies] == [True, False]
+    assert replies[1]["reason"] == child.LOAD_ERROR
+    assert "SyntaxError" in str(replies[1]["message"])
+    # the problem is remembered: the worker does not send the code again
+    assert host.compile(str(hash(BROKEN)), None) == replies[1]["message"]
+    assert host.compile("never-sent", None) == "The node code is not loaded"
+
+
+@pytest.mark.parametrize(
+    ("status", "record"),
+    [(0, {"exit": 0}), (70 << 8, {"exit": 70}), (signal.SIGXCPU, {"signal": signal.SIGXCPU})],
+)
+def test_exit_status_is_reported_as_a_record(status: int, record: dict[str, int]) -> None:
+    assert child.exit_status(status) == record
+
+
+def test_write_all_writes_everything_through_short_writes() -> None:
+    read, write = os.pipe()
     try:
-        child.reset_after_run(str(work), limit)
-        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
-        assert list(work.iterdir()) == [] and Path.cwd() == work
+        data = b"x" * 200_000  # more than a pipe holds: written in several calls
+        reader = io.FileIO(read, closefd=False)
+        chunks: list[bytes] = []
+        thread = threading.Thread(target=lambda: chunks.append(reader.readall()))
+        thread.start()
+        child.write_all(write, data)
+        os.close(write)
+        write = -1
+        thread.join(10)
+        assert b"".join(chunks) == data
     finally:
-        signal.signal(signal.SIGALRM, previous)
+        os.close(read)
+        if write >= 0:
+            os.close(write)
 
 
 @pytest.mark.parametrize(
