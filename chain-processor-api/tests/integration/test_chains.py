@@ -364,3 +364,49 @@ class TestExportImport:
             CHAINS, headers=as_editor, json={"name": "x", "description": big_code}
         )
         assert response.status_code == 413
+
+
+class TestWebhookUrl:
+    @pytest.mark.parametrize(
+        ("url", "reason"),
+        [
+            ("ftp://hooks.example.com/x", "http"),
+            ("hooks.example.com/x", "http"),
+            ("https://", "http"),
+            ("https://user:secret@hooks.example.com/x", "credentials"),
+            ("https://token@hooks.example.com/x", "credentials"),
+            ("https://hooks.example.com/" + "a" * 2100, "2048"),
+            (42, "http"),
+        ],
+    )
+    def test_a_bad_webhook_url_is_a_422_naming_the_field(
+        self, client: TestClient, session: Session, as_editor: dict[str, str], url: Any, reason: str
+    ) -> None:
+        body = {
+            "name": f"c-{uuid.uuid4().hex[:6]}",
+            "nodes": [step(make_node(session))],
+            "metadata": {"webhook_url": url},
+        }
+        response = client.post(CHAINS, headers=as_editor, json=body)
+        assert response.status_code == 422, response.text
+        assert response.json()["field"] == "metadata.webhook_url"
+        assert reason in response.json()["detail"]
+
+    def test_a_good_url_is_kept_and_updates_and_imports_are_checked(
+        self, client: TestClient, session: Session, as_editor: dict[str, str]
+    ) -> None:
+        url = "https://hooks.example.com:8443/chain?x=1"
+        chain = create(client, as_editor, [step(make_node(session))], metadata={"webhook_url": url})
+        assert chain["metadata"]["webhook_url"] == url
+        bad = {"metadata": {"webhook_url": "javascript:alert(1)"}, "expected_version": 1}
+        updated = client.patch(f"{CHAINS}/{chain['id']}", headers=as_editor, json=bad)
+        assert updated.status_code == 422
+        assert updated.json()["field"] == "metadata.webhook_url"
+        cleared = {"metadata": {"webhook_url": None}, "expected_version": 1}
+        assert client.patch(f"{CHAINS}/{chain['id']}", headers=as_editor, json=cleared).is_success
+
+        document = client.get(f"{CHAINS}/{chain['id']}/export", headers=as_editor).json()
+        document["chain"]["metadata"] = {"webhook_url": "http://u:p@hooks.example.com/"}
+        imported = client.post(f"{CHAINS}/import", headers=as_editor, json=document)
+        assert imported.status_code == 422
+        assert imported.json()["field"] == "chain.metadata.webhook_url"

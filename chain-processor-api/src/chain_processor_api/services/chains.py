@@ -9,8 +9,9 @@ a node that takes none.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,6 +27,7 @@ from chain_processor_core.exceptions.errors import (
     ChainValidationError,
     FieldError,
     InvalidConfigError,
+    ValidationError,
     NodeLoadError,
     NodeNotFoundError,
 )
@@ -36,6 +38,7 @@ from chain_processor_core.models.strategies import CanvasPosition
 from chain_processor_db.models import ChainStrategy, Node, NodeVersion
 from chain_processor_db.repositories.nodes import create_node
 from chain_processor_db.repositories.strategies import create_strategy
+from chain_processor_executor.outbox import MAX_URL_CHARS, WEBHOOK_URL_KEY, valid_webhook_url
 
 
 def validate_steps(session: Session, steps: Sequence[StrategyNodeIn]) -> list[ValidationIssue]:
@@ -51,6 +54,30 @@ def validate_steps(session: Session, steps: Sequence[StrategyNodeIn]) -> list[Va
     for index, step in enumerate(steps):
         issues.extend(_step_issues(session, index, step, nodes.get(step.node_id)))
     return issues
+
+
+def check_webhook_url(metadata: Mapping[str, Any] | None, *, field: str = "metadata") -> None:
+    """A chain's ``metadata.webhook_url``, when given, must be an absolute http(s) URL with a
+    host, no credentials and at most 2048 characters (the executor sends nothing else)."""
+    if metadata is None or WEBHOOK_URL_KEY not in metadata:
+        return
+    value = metadata[WEBHOOK_URL_KEY]
+    where = f"{field}.{WEBHOOK_URL_KEY}"
+    if value is None:
+        return  # no webhook
+    if isinstance(value, str) and len(value) > MAX_URL_CHARS:
+        raise ValidationError(f"{where}: at most {MAX_URL_CHARS} characters", field=where)
+    url = valid_webhook_url(value)
+    if url is None:
+        raise ValidationError(
+            f"{where}: must be an absolute http:// or https:// URL with a host", field=where
+        )
+    parts = urlsplit(url)
+    if parts.username is not None or parts.password is not None:
+        raise ValidationError(
+            f"{where}: must not contain credentials; receivers verify the signature header",
+            field=where,
+        )
 
 
 def check_steps(session: Session, steps: Sequence[StrategyNodeIn]) -> None:
@@ -145,6 +172,7 @@ def import_chain(
 ) -> tuple[ChainStrategy, list[Node]]:
     """New nodes for the document's user nodes, then a new chain using them and the builtins
     it names. Nothing is created when any step is invalid (the caller rolls back)."""
+    check_webhook_url(document.chain.metadata, field="chain.metadata")
     builtins = _builtins_by_name(session)
     for index, step in enumerate(document.steps):
         if step.builtin is not None and step.builtin not in builtins:

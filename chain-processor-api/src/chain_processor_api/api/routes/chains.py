@@ -85,6 +85,7 @@ def create_chain(
 ) -> ChainStrategy:
     """A new chain at version 1.0.0; its steps are validated (422 naming every problem)."""
     chains_service.check_steps(session, chain_in.nodes)
+    chains_service.check_webhook_url(chain_in.metadata)
     strategy = strategies_repo.create_strategy(
         session=session, strategy_in=chain_in, created_by_id=user.id
     )
@@ -112,6 +113,7 @@ def update_chain(
     before = _public(strategy)
     if chain_in.nodes is not None:
         chains_service.check_steps(session, chain_in.nodes)
+    chains_service.check_webhook_url(chain_in.metadata)
     strategies_repo.update_strategy(
         session=session, strategy=strategy, strategy_in=chain_in, updated_by_id=user.id
     )
