@@ -15,7 +15,7 @@ from chain_processor_api import __version__
 from chain_processor_api.api.router import API_PREFIX, api_router
 from chain_processor_api.api.routes import health, metrics
 from chain_processor_api.core.config import Settings, get_settings
-from chain_processor_api.core.errors import install_error_handlers
+from chain_processor_api.core.errors import UnexpectedErrorMiddleware, install_error_handlers
 from chain_processor_api.core.logging import configure_logging
 from chain_processor_api.core.metrics import Metrics, MetricsMiddleware
 from chain_processor_api.core.middleware import (
@@ -93,8 +93,10 @@ def create_app(
     if settings.web_dist_dir is not None:
         mount_web_ui(app, settings.web_dist_dir)
 
-    # Added last = outermost: the request id exists before anything else runs. Rate limits
-    # are innermost, so their 429 passes through CORS and gets every header.
+    # Added last = outermost: the request id exists before anything else runs. The 500 of an
+    # unexpected error and the 429 of rate limits are innermost, so they pass through CORS
+    # and get every header.
+    app.add_middleware(UnexpectedErrorMiddleware)
     if settings.rate_limit_enabled:
         app.add_middleware(RateLimitMiddleware, limits=app.state.rate_limits)
     if settings.cors_origins:

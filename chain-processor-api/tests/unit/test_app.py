@@ -3,9 +3,14 @@ on routes added for the test (no database needed)."""
 
 from __future__ import annotations
 
+import http.client
+import json
+import threading
+import time
 from pathlib import Path
 
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
@@ -237,3 +242,34 @@ def test_hostile_json_is_a_4xx_not_a_500(client: TestClient, body: bytes) -> Non
     )
     assert 400 <= response.status_code < 500
     assert response.json()["code"] in {"bad_request", "invalid"}
+
+
+def test_a_500_keeps_the_connection_alive(tmp_path: Path) -> None:
+    """uvicorn closes a keep-alive connection when the app raises; ours never does, so a
+    client's next request on the same connection works (real server, one socket)."""
+    config = uvicorn.Config(build(tmp_path), host="127.0.0.1", port=0, log_config=None)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        for _ in range(200):
+            if server.started:
+                break
+            time.sleep(0.05)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", "/api/v1/_test/boom")
+        first = connection.getresponse()
+        assert first.status == 500
+        assert json.loads(first.read())["code"] == "internal_error"
+        assert first.getheader("X-Content-Type-Options") == "nosniff"
+        socket_before = connection.sock
+        connection.request("GET", "/health")
+        second = connection.getresponse()
+        assert second.status == 200
+        second.read()
+        assert connection.sock is socket_before  # the same connection, never reopened
+        connection.close()
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

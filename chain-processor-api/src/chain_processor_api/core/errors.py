@@ -16,9 +16,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from opentelemetry import trace
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chain_processor_core.exceptions.errors import (
     ChainProcessorError,
@@ -156,13 +158,19 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    request_id = request.scope.get("state", {}).get("request_id")
+    return unexpected_error_response(request.scope, exc)
+
+
+def unexpected_error_response(scope: Scope, exc: BaseException) -> JSONResponse:
+    """The generic 500 of an unexpected error, logged with its traceback."""
+    request_id = scope.get("state", {}).get("request_id")
     logger.error(
         "unhandled error",
         exc_info=exc,
-        extra={"action": "unhandled_error", "request_id": request_id, "path": request.url.path},
+        extra={"action": "unhandled_error", "request_id": request_id, "path": scope.get("path")},
     )
-    # Sent by the outermost middleware, past ours: give the response its headers here.
+    trace.get_current_span().record_exception(exc)
+    # Sent past our middleware when Starlette's outermost one answers: give it its headers.
     headers = {
         "X-Content-Type-Options": "nosniff",
         "Cache-Control": "no-store",
@@ -178,6 +186,40 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=500, headers=headers)
 
 
+class UnexpectedErrorMiddleware:
+    """Answer an unexpected exception with the generic 500 and stop it there (innermost
+    middleware, pure ASGI).
+
+    Starlette's ``ServerErrorMiddleware`` also answers with our handler, but then re-raises,
+    and uvicorn closes the keep-alive connection: the client's next request on it fails. Here
+    nothing is re-raised once the 500 is sent, and the response still passes through our other
+    middleware (request id, security headers, metrics, tracing). An exception after the
+    response has started cannot be answered: it propagates as before.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_tracking(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_tracking)
+        except Exception as exc:
+            if started:
+                raise
+            await unexpected_error_response(scope, exc)(scope, receive, send)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ChainProcessorError, _domain_error)
     app.add_exception_handler(OperationalError, _database_unavailable)
@@ -187,4 +229,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    # The fallback for errors outside UnexpectedErrorMiddleware (in other middleware).
     app.add_exception_handler(Exception, _unexpected_error)
