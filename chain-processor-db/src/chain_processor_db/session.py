@@ -8,16 +8,22 @@ Pitfalls handled here so that no caller has to know them:
 - SQLite allows one writer at a time. Transactions start with ``BEGIN IMMEDIATE`` so a
   writer waits (``busy_timeout``) instead of failing half-way when it upgrades a read lock;
   WAL lets readers go on meanwhile, and foreign keys are switched on for every connection.
+- A SQLite connection opened while its file could not be written (a read-only mount, a
+  WAL database whose ``-shm`` could not be created) stays read-only for its whole life, even
+  once the file is writable again. Errors that say so (``SQLITE_READONLY*``,
+  ``SQLITE_CANTOPEN``, ``SQLITE_IOERR*``) make the pool drop its connections, so the next
+  request opens fresh ones and the service recovers by itself.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
 
 from chain_processor_db.config import DatabaseSettings
@@ -91,7 +97,33 @@ def _create_sqlite_engine(url: URL, *, echo: bool) -> Engine:
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> None:
+        if not sqlite_needs_reopen(context.original_exception):
+            return
+        # The failed connection is dropped (a "disconnect"). SQLite really closes it only once
+        # its statement is finalized, and SQLAlchemy leaves the cursor of a "disconnect" open:
+        # close it. Every connection of the process shares one view of the -shm file, so the
+        # idle ones go too (a new pool).
+        context.is_disconnect = True
+        cursor = getattr(context.execution_context, "cursor", None)
+        if cursor is not None:
+            with suppress(sqlite3.Error):
+                cursor.close()
+        engine.dispose()
+
     return engine
+
+
+# Errors after which a SQLite connection must be reopened to see the file as it is now.
+_SQLITE_REOPEN_PREFIXES = ("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_IOERR")
+
+
+def sqlite_needs_reopen(error: BaseException) -> bool:
+    """Whether ``error`` says the SQLite connection is stuck with how the file was (read-only
+    or unreachable when it was opened) and must be replaced by a new one."""
+    name = getattr(error, "sqlite_errorname", None) or ""
+    return isinstance(error, sqlite3.Error) and name.startswith(_SQLITE_REOPEN_PREFIXES)
 
 
 def create_session_factory(engine: Engine) -> sessionmaker[Session]:

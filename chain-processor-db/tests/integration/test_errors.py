@@ -8,9 +8,10 @@ rest: errors with no field to name, rules we do not know, an unreachable databas
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -204,3 +205,71 @@ def test_other_driver_errors_pass_through(session: Session) -> None:
         session.execute(text("SELECT * FROM no_such_table"))
 
     assert not is_unavailable(caught.value)
+
+
+# The embedded SQLite default: a full disk and a read-only database are "try again later"
+# (503), like PostgreSQL's 53100 and 25006. Real SQLite errors on a file of the test's own.
+
+
+def _sqlite_table(tmp_path: Path) -> Engine:
+    engine = create_db_engine(f"sqlite:///{tmp_path}/storage.db")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE filler (data BLOB)")
+    return engine
+
+
+def _sqlite_error_name(caught: pytest.ExceptionInfo[ServiceUnavailableError]) -> str:
+    cause = caught.value.__cause__
+    assert isinstance(cause, DBAPIError)
+    assert is_unavailable(cause)
+    return str(getattr(cause.orig, "sqlite_errorname", ""))
+
+
+def test_sqlite_disk_full_is_service_unavailable(tmp_path: Path) -> None:
+    # max_page_count caps the file: SQLite answers exactly as on a full file system.
+    engine = _sqlite_table(tmp_path)
+    try:
+        with engine.connect() as connection:
+            pages = connection.exec_driver_sql("PRAGMA page_count").scalar_one()
+            connection.exec_driver_sql(f"PRAGMA max_page_count = {pages + 2}")
+            connection.commit()
+            with pytest.raises(ServiceUnavailableError) as caught, translate_errors():
+                with connection.begin():
+                    connection.execute(
+                        text("INSERT INTO filler VALUES (:data)"), {"data": b"x" * 65536}
+                    )
+    finally:
+        engine.dispose()
+
+    assert _sqlite_error_name(caught) == "SQLITE_FULL"
+    assert caught.value.detail == "The database is not available"
+
+
+def test_sqlite_flush_on_a_full_database_is_service_unavailable(tmp_path: Path) -> None:
+    engine = create_db_engine(f"sqlite:///{tmp_path}/full.db")
+    try:
+        User.metadata.create_all(engine, tables=[User.__table__])  # type: ignore[list-item]
+        with Session(engine) as session:
+            session.connection().exec_driver_sql("PRAGMA max_page_count = 1")
+            session.add(_user(full_name="x" * 100_000))
+            with pytest.raises(ServiceUnavailableError) as caught:
+                flush(session)
+    finally:
+        engine.dispose()
+
+    assert _sqlite_error_name(caught) == "SQLITE_FULL"
+
+
+def test_sqlite_write_to_a_read_only_database_is_service_unavailable(tmp_path: Path) -> None:
+    engine = _sqlite_table(tmp_path)
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA query_only = ON")
+            connection.commit()
+            with pytest.raises(ServiceUnavailableError) as caught, translate_errors():
+                with connection.begin():
+                    connection.execute(text("INSERT INTO filler VALUES (x'00')"))
+    finally:
+        engine.dispose()
+
+    assert _sqlite_error_name(caught) == "SQLITE_READONLY"

@@ -9,7 +9,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import ProgrammingError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from chain_processor_db.config import DatabaseSettings
 from chain_processor_db.session import (
@@ -17,8 +17,15 @@ from chain_processor_db.session import (
     create_db_engine,
     create_session_factory,
     engine_from_settings,
+    sqlite_needs_reopen,
 )
 from tests.conftest import Database, Databases
+
+
+def _sqlite_error(name: str) -> sqlite3.OperationalError:
+    error = sqlite3.OperationalError(name.lower())
+    error.sqlite_errorname = name
+    return error
 
 
 def _run_same_statement(engine: Engine, *, connections: int, times: int) -> list[int]:
@@ -118,6 +125,45 @@ def test_sqlite_transactions_take_the_write_lock_at_once(tmp_path: Path) -> None
     finally:
         engine.dispose()
         other.dispose()
+
+
+def test_sqlite_read_only_connection_is_replaced_once_the_file_is_writable(
+    tmp_path: Path,
+) -> None:
+    # A connection opened while the file was read-only (a read-only mount) stays read-only
+    # after the file is writable again; `query_only` puts a pooled connection in that state.
+    engine = create_db_engine(f"sqlite:///{tmp_path}/app.db")
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA query_only = ON")
+            stuck = connection.connection.driver_connection
+        with pytest.raises(OperationalError, match="readonly"), engine.begin() as connection:
+            assert connection.connection.driver_connection is stuck
+            connection.exec_driver_sql("INSERT INTO t VALUES (1)")
+        with engine.begin() as connection:
+            assert connection.connection.driver_connection is not stuck
+            connection.exec_driver_sql("INSERT INTO t VALUES (2)")
+            assert connection.exec_driver_sql("SELECT x FROM t").scalars().all() == [2]
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("error", "reopen"),
+    [
+        (_sqlite_error("SQLITE_READONLY_DBMOVED"), True),
+        (_sqlite_error("SQLITE_CANTOPEN"), True),
+        (_sqlite_error("SQLITE_IOERR_WRITE"), True),
+        (_sqlite_error("SQLITE_FULL"), False),
+        (_sqlite_error("SQLITE_BUSY"), False),
+        (sqlite3.OperationalError("no error name"), False),
+        (OSError("not SQLite"), False),
+    ],
+)
+def test_which_sqlite_errors_reopen_the_connection(error: BaseException, reopen: bool) -> None:
+    assert sqlite_needs_reopen(error) is reopen
 
 
 def test_engine_from_settings(database: Database) -> None:
