@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,25 +37,29 @@ def results() -> Results:
     return _results
 
 
+def migrate_and_seed(url: str) -> None:
+    """Bring the database at ``url`` to the latest schema, with the builtin nodes and the admin."""
+    environment = {
+        **os.environ,
+        "ADMIN_EMAIL": ADMIN_EMAIL,
+        "ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "DATABASE_URL": url,
+    }
+    for command in ("upgrade", "seed"):
+        subprocess.run(
+            [str(BIN / "chain-processor-db"), command],
+            env=environment,
+            check=True,
+            capture_output=True,
+        )
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[Postgres]:
     cluster = Postgres.create()
     try:
         cluster.execute(f"CREATE DATABASE {TEMPLATE}")
-        url = cluster.url(TEMPLATE)
-        environment = {
-            **os.environ,
-            "ADMIN_EMAIL": ADMIN_EMAIL,
-            "ADMIN_PASSWORD": ADMIN_PASSWORD,
-            "DATABASE_URL": url,
-        }
-        for command in ("upgrade", "seed"):
-            subprocess.run(
-                [str(BIN / "chain-processor-db"), command],
-                env=environment,
-                check=True,
-                capture_output=True,
-            )
+        migrate_and_seed(cluster.url(TEMPLATE))
         yield cluster
     finally:
         cluster.destroy()
@@ -124,3 +130,40 @@ def make_stack(
     yield make
     for stack in stacks:
         destroy_stack(stack)
+
+
+MakeSqliteStack = Callable[..., Stack]
+
+
+@pytest.fixture
+def make_sqlite_stack(request: pytest.FixtureRequest) -> Iterator[MakeSqliteStack]:
+    """Build stacks on the embedded SQLite default for one test: ``make(directory)`` migrates
+    and seeds ``directory/chain-processor.db`` and starts the API (and, unless
+    ``executor=False``, the executor) on it; all stopped after the test. The caller owns
+    ``directory`` (it may be a mount the test breaks on purpose)."""
+    stacks: list[Stack] = []
+
+    def make(directory: Path, *, executor: bool = True, **executor_settings: str) -> Stack:
+        path = directory / "chain-processor.db"
+        migrate_and_seed(f"sqlite:///{path}")
+        logs = LOGS / request.node.name.replace("/", "_")[:80]
+        shutil.rmtree(logs, ignore_errors=True)  # the logs of this run only
+        logs.mkdir(parents=True)
+        stack = Stack(
+            name=f"sqlite_{uuid.uuid4().hex[:12]}",
+            postgres=None,
+            bouncer=None,
+            database_url=f"sqlite:///{path}",
+            listen_url=None,
+            logs=logs,
+            sqlite_path=path,
+        )
+        stacks.append(stack)
+        stack.start_api()
+        if executor:
+            stack.start_executor(**executor_settings)
+        return stack
+
+    yield make
+    for stack in stacks:
+        stack.stop()

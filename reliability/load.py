@@ -4,6 +4,7 @@ then audit the database for lost, stuck and duplicated work."""
 from __future__ import annotations
 
 import time
+import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -100,10 +101,8 @@ class Audit:
 
 
 def final_count(stack: Stack, ids: list[str]) -> int:
-    assert stack.postgres is not None
-    rows = stack.postgres.execute(
-        "SELECT count(*) FROM chain_executions WHERE status IN ('succeeded','failed','cancelled')",
-        stack.name,
+    rows = stack.query(
+        "SELECT count(*) FROM chain_executions WHERE status IN ('succeeded','failed','cancelled')"
     )
     return int(str(rows[0][0]))
 
@@ -124,16 +123,15 @@ def wait_all_final(stack: Stack, ids: list[str], timeout_s: float) -> float:
 def audit(stack: Stack, submitted: list[str], expected_suffix: str = "|a|b") -> Audit:
     """Every submitted execution is in the database exactly once and ended exactly once: a
     final status, one node row per position, the right output; nothing else was written."""
-    assert stack.postgres is not None
-    rows = stack.postgres.execute(
-        "SELECT e.id::text, e.status, e.error_code, e.attempts, e.input_text, e.output_text, "
+    rows = stack.query(
+        "SELECT e.id, e.status, e.error_code, e.attempts, e.input_text, e.output_text, "
         "e.completed_at IS NOT NULL, "
         "(SELECT count(*) FROM node_executions n WHERE n.execution_id = e.id), "
         "(SELECT count(DISTINCT n.position) FROM node_executions n WHERE n.execution_id = e.id) "
-        "FROM chain_executions e",
-        stack.name,
+        "FROM chain_executions e"
     )
-    by_id = {str(row[0]): row for row in rows}
+    # PostgreSQL hands back a UUID, SQLite 32 hex digits: compare them as the API spells them.
+    by_id = {str(uuid.UUID(str(row[0]))): row for row in rows}
     wanted = set(submitted)
     by_status: Counter[str] = Counter()
     reasons: Counter[str] = Counter()

@@ -12,9 +12,11 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -253,7 +255,8 @@ class Service:
 
 @dataclass
 class Stack:
-    """One database with the API and the executor in front of it."""
+    """One database with the API and the executor in front of it: a database of the private
+    PostgreSQL cluster, or an embedded SQLite file (``sqlite_path``, no ``postgres``)."""
 
     name: str
     postgres: Postgres | None
@@ -266,10 +269,20 @@ class Stack:
     executor_env: dict[str, str] = field(default_factory=dict)
     api: Service | None = None
     executor: Service | None = None
+    sqlite_path: Path | None = None
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.api_port}"
+
+    def query(self, sql: str) -> list[tuple[object, ...]]:
+        """Rows of ``sql`` (portable SQL) read from the stack's database, whichever it is."""
+        if self.postgres is not None:
+            return self.postgres.execute(sql, self.name)
+        assert self.sqlite_path is not None
+        uri = f"file:{self.sqlite_path}?mode=ro"
+        with closing(sqlite3.connect(uri, uri=True, timeout=30)) as connection:
+            return connection.execute(sql).fetchall()
 
     def _environment(self, extra: dict[str, str]) -> dict[str, str]:
         environment = {
@@ -283,6 +296,8 @@ class Stack:
         }
         if self.listen_url:
             environment["DATABASE_LISTEN_URL"] = self.listen_url
+        if "PYTHONPATH" in os.environ:  # to run another checkout's services against the suite
+            environment["PYTHONPATH"] = os.environ["PYTHONPATH"]
         environment.update(extra)
         return environment
 
