@@ -40,6 +40,7 @@ from chain_processor_db.session import create_session_factory
 from chain_processor_executor.recording import NodeRecord, upsert_node_execution
 
 EDITOR_EMAIL = "pact-signed-in-editor@example.com"
+TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 SHOUT_CODE = "def node(input_text: str) -> str:\n    return input_text.upper()\n"
 
 Values = dict[str, Any]
@@ -121,15 +122,21 @@ def a_chain_exists(session: Session, _settings: Settings, _params: Values) -> Va
     return _chain(session)[1]
 
 
-def _submitted(session: Session) -> ChainExecution:
+def _submitted(session: Session, *, priority: int = 0) -> ChainExecution:
+    """A run of a new chain, submitted by the editor as the route does: with the request's
+    id and W3C trace parent."""
     chain, _ids = _chain(session)
     execution, _created = executions_service.submit(
         session,
-        ExecutionCreate(strategy_id=chain.id, input_text="hello"),
+        ExecutionCreate(strategy_id=chain.id, input_text="hello", priority=priority),
         user_id=editor(session).id,
-        trace=executions_service.trace_metadata("pact-request", None),
+        trace=executions_service.trace_metadata(uuid.uuid4().hex, TRACEPARENT),
     )
     return execution
+
+
+def an_editor_submitted_a_run(session: Session, _settings: Settings, _params: Values) -> Values:
+    return {"executionId": str(_submitted(session, priority=5).id)}
 
 
 def a_pending_execution_exists(session: Session, _settings: Settings, _params: Values) -> Values:
@@ -183,6 +190,7 @@ STATES: dict[str, Setup] = {
     "a chain exists": a_chain_exists,
     "a pending execution exists": a_pending_execution_exists,
     "a finished execution exists": a_finished_execution_exists,
+    "an editor submitted a run of a chain": an_editor_submitted_a_run,
 }
 
 

@@ -5,11 +5,13 @@ functions and services, the access token and ids filled in from those states."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from pact import Verifier
 
 from tests.contract.conftest import PACTS, PROVIDER
-from tests.contract.provider_states import STATES, ProviderStates
+from tests.contract.provider_states import ProviderStates
 from tests.contract.servers import HOST
 
 WEB_PACT = PACTS / "chain-processor-web-chain-processor-api.json"
@@ -29,4 +31,9 @@ def test_the_api_honours_the_web_contract(
         verifier.verify()
     except RuntimeError:
         pytest.fail(str(verifier.output(strip_ansi=True)), pytrace=False)
-    assert set(provider_states.seen) == set(STATES)
+    named = {
+        state["name"]
+        for interaction in json.loads(WEB_PACT.read_text(encoding="utf-8"))["interactions"]
+        for state in interaction.get("providerStates", [])
+    }
+    assert named <= set(provider_states.seen)
