@@ -21,6 +21,7 @@ step "pgbouncer" scripts/ensure-pgbouncer.sh
 export TEST_DATABASE_URL=${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:${PGPORT:-5432}/postgres}
 export TEST_PGBOUNCER_URL=${TEST_PGBOUNCER_URL:-postgresql://postgres@127.0.0.1:${PGBOUNCER_PORT:-6432}/postgres}
 export CP_REQUIRE_POSTGRES=1
+export PACT_DO_NOT_TRACK=true  # the Pact core would otherwise report usage over the network
 
 python_components=()
 for project in chain-processor-*/pyproject.toml; do python_components+=("$(dirname "$project")"); done
@@ -49,6 +50,10 @@ if [ -f chain-processor-web/package.json ]; then
   step "web: eslint" bash -c "$web npm run --silent lint"
   step "web: vitest (coverage floor on graph and stores)" bash -c "$web npx vitest run --coverage \
     --reporter=default --reporter=junit --outputFile.junit=$root/$results/chain-processor-web.xml"
+  # The consumer side of contracts/pacts/ (the API's pytest run verifies the provider side);
+  # fails when the committed contract is not the one the tests write.
+  step "web: pact consumer contract" bash -c "$web npm run --silent test:pact -- \
+    --reporter=default --reporter=junit --outputFile.junit=$root/$results/chain-processor-web-pact.xml"
   step "web: end-to-end in Chromium against the real API and executor" bash -c \
     "$web E2E_JUNIT=$root/$results/chain-processor-web-e2e.xml bash e2e/run.sh"
 fi
