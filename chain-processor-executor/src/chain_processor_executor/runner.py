@@ -33,6 +33,7 @@ from chain_processor_core.lib_chains.contract import validate_input
 from chain_processor_core.models.status import ExecutionStatus, NodeExecutionStatus
 from chain_processor_db.base import utcnow
 from chain_processor_executor import queue
+from chain_processor_executor.connections import ThreadConnections
 from chain_processor_executor.logs import log_context
 from chain_processor_executor.metrics import CHAIN_DURATION, EXECUTIONS, NO_REASON, NODE_DURATION
 from chain_processor_executor.outbox import enqueue_webhook, webhook_payload
@@ -99,8 +100,11 @@ def run_execution(
     pool: SandboxPool,
     settings: RunnerSettings,
     control: RunControl | None = None,
+    connections: ThreadConnections | None = None,
 ) -> ExecutionStatus | None:
-    """Run ``claimed`` to its end; the final status, or ``None`` if the lease was lost."""
+    """Run ``claimed`` to its end; the final status, or ``None`` if the lease was lost.
+    With ``connections``, writes on PostgreSQL use the calling thread's long-lived
+    connection; otherwise one opened for this run."""
     control = control or RunControl()
     request_id = claimed.metadata.get("request_id")
     attributes: dict[str, AttributeValue] = {
@@ -120,13 +124,17 @@ def run_execution(
             attributes=attributes,
         ) as span,
     ):
-        runner = _Runner(claimed, engine, pool, settings, control, span)
+        runner = _Runner(claimed, engine, pool, settings, control, span, connections)
         try:
             return runner.run()
         except LeaseLostError:
             span.set_status(StatusCode.ERROR, "lease lost")
             logger.warning("execution lease lost", extra={"action": "execution_lease_lost"})
             return None
+        except BaseException:
+            if connections is not None:
+                connections.discard()
+            raise
         finally:
             runner.close()
 
@@ -140,9 +148,11 @@ class _Runner:
         settings: RunnerSettings,
         control: RunControl,
         span: Span,
+        connections: ThreadConnections | None = None,
     ) -> None:
         self.claimed, self.engine, self.pool = claimed, engine, pool
         self.settings, self.control, self.span = settings, control, span
+        self.connections = connections
         self.started = time.monotonic()
         self.webhook_url: str | None = None
         self.connection: Connection | None = None
@@ -152,8 +162,10 @@ class _Runner:
         self.last_output: str | None = None
 
     def autocommit(self) -> Connection:
-        """This run's autocommit connection (PostgreSQL): single-statement writes need no
-        BEGIN/COMMIT round trips, and one checkout saves a pool ping per write."""
+        """The autocommit connection of this run's writes (PostgreSQL): single-statement
+        writes need no BEGIN/COMMIT round trips, and no pool ping per write."""
+        if self.connections is not None:
+            return self.connections.get()
         if self.connection is None:
             self.connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         return self.connection

@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -25,6 +26,7 @@ from chain_processor_db.base import utcnow
 from chain_processor_db.session import create_db_engine
 from chain_processor_executor import outbox, queue
 from chain_processor_executor.config import ExecutorSettings
+from chain_processor_executor.connections import ThreadConnections
 from chain_processor_executor.listener import PendingListener
 from chain_processor_executor.metrics import CLAIM_LATENCY, IN_FLIGHT
 from chain_processor_executor.queue import ClaimedExecution
@@ -64,6 +66,7 @@ class Worker:
             generated_dir=settings.executor_generated_dir,
             progress_flush_s=settings.executor_progress_flush_s,
         )
+        self.connections = ThreadConnections(self.engine)
         self.stopping = threading.Event()
         self.wakeup = threading.Event()
         self.in_flight: dict[uuid.UUID, RunControl] = {}
@@ -93,6 +96,7 @@ class Worker:
             threads.shutdown(wait=True)
             self._finished.set()
             self.pool.close()
+            self.connections.close()
             self.engine.dispose()
             logger.info(
                 "worker stopped", extra={"action": "worker_stopped", "worker_id": self.worker_id}
@@ -124,15 +128,19 @@ class Worker:
         free = self.concurrency - len(self.in_flight)
         if free <= 0:
             return []
+        claim = partial(
+            queue.claim_executions,
+            worker_id=self.worker_id,
+            limit=min(free, self.settings.executor_batch_size),
+            lease_s=self.settings.executor_lease_s,
+        )
         try:
+            if self.engine.dialect.name == "postgresql":
+                return claim(self.connections.get())  # one statement: autocommit is atomic
             with self.engine.begin() as connection:
-                return queue.claim_executions(
-                    connection,
-                    worker_id=self.worker_id,
-                    limit=min(free, self.settings.executor_batch_size),
-                    lease_s=self.settings.executor_lease_s,
-                )
+                return claim(connection)
         except SQLAlchemyError as error:
+            self.connections.discard()
             logger.warning(
                 "claim failed", extra={"action": "claim_failed", "error": type(error).__name__}
             )
@@ -147,6 +155,7 @@ class Worker:
                 pool=self.pool,
                 settings=self.runner_settings,
                 control=control,
+                connections=self.connections,
             )
         except Exception:
             logger.exception(
