@@ -44,6 +44,9 @@ export LOG_LEVEL=WARNING
 export EXECUTOR_WORKERS=${EXECUTOR_WORKERS:-1}
 export EXECUTOR_POLL_INTERVAL_S=${EXECUTOR_POLL_INTERVAL_S:-0.2}
 export EXECUTOR_GENERATED_DIR="$work/generated"
+# /health/detailed turns "degraded" when a run waited this long with no executor (the
+# executor-down journey waits for it).
+export EXECUTOR_STALE_AFTER_SECONDS=${EXECUTOR_STALE_AFTER_SECONDS:-3}
 
 echo "==> database ($DATABASE_URL)"
 "$venv/bin/chain-processor-db" upgrade >"$work/db.log" 2>&1 || { cat "$work/db.log"; echo "E2E RESULT: FAILED (upgrade)"; exit 1; }
@@ -60,7 +63,8 @@ pids+=($!)
 if [ -x "$venv/bin/chain-processor-executor" ]; then
   echo "==> executor"
   "$venv/bin/chain-processor-executor" >"$work/executor.log" 2>&1 &
-  pids+=($!)
+  executor_pid=$!
+  pids+=("$executor_pid")
   export E2E_EXECUTOR=1
 fi
 for _ in $(seq 1 100); do
@@ -79,9 +83,22 @@ reporters=(--test-reporter=spec --test-reporter-destination=stdout)
 if [ -n "${E2E_JUNIT:-}" ]; then  # a JUnit report too, for the CI summary
   reporters+=(--test-reporter=junit --test-reporter-destination="$E2E_JUNIT")
 fi
-E2E_BASE_URL="http://127.0.0.1:$port" CHROMIUM="$chromium" \
-  node --test --test-concurrency=1 "${reporters[@]}" e2e/journeys.test.mjs
+export E2E_BASE_URL="http://127.0.0.1:$port" CHROMIUM="$chromium"
+node --test --test-concurrency=1 "${reporters[@]}" e2e/journeys.test.mjs
 status=$?
+
+# Issue 8, executor stopped entirely: stop ours; the journey starts the executor again itself.
+if [ -n "${executor_pid:-}" ]; then
+  echo "==> executor stopped: the executor-down journey"
+  kill -TERM "$executor_pid" 2>/dev/null
+  wait "$executor_pid" 2>/dev/null
+  reporters=(--test-reporter=spec --test-reporter-destination=stdout)
+  if [ -n "${E2E_JUNIT:-}" ]; then
+    reporters+=(--test-reporter=junit --test-reporter-destination="${E2E_JUNIT%.xml}-executor-down.xml")
+  fi
+  E2E_EXECUTOR_BIN="$venv/bin/chain-processor-executor" E2E_EXECUTOR_LOG="$work/executor.log" \
+    node --test --test-concurrency=1 "${reporters[@]}" e2e/executor-down.test.mjs || status=1
+fi
 if [ $status -ne 0 ]; then
   echo "--- api log (tail)"; tail -n 40 "$work/api.log"
   [ -f "$work/executor.log" ] && { echo "--- executor log (tail)"; tail -n 40 "$work/executor.log"; }
