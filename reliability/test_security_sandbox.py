@@ -256,6 +256,19 @@ TAMPER_BY_BUILTINS = (
     "    builtins.sorted = lambda *args, **kwargs: ['TAMPERED']\n"
     "    return 'planted'\n"
 )
+TAMPER_BY_THREAD = (
+    "import os, threading, time\n\n"
+    "def later():\n"
+    "    time.sleep(0.3)\n"
+    "    for fd in range(3, 64):\n"
+    "        try:\n"
+    "            os.write(fd, b'\\x00\\x00\\x00\\x02{}')\n"
+    "        except OSError:\n"
+    "            pass\n\n"
+    "def node(text):\n"
+    "    threading.Thread(target=later, daemon=True).start()\n"
+    "    return 'planted'\n"
+)
 VICTIM = "def node(text):\n    return ''.join(sorted(text))\n"
 
 
@@ -271,15 +284,10 @@ def single_sandbox(postgres: Postgres, bouncer: PgBouncer) -> Iterator[Stack]:
         destroy_stack(stack)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="KNOWN RISK (executor ADR-0002): a sandbox process is reused across executions, so "
-    "a node can rewrite module state (the child's own reply encoder, builtins) and forge the "
-    "results of later nodes of other users' executions. Fix: fork each run from a clean "
-    "zygote (~+0.9 ms/node) or a sandbox pool per owner.",
-)
 @pytest.mark.parametrize(
-    "tamper", [TAMPER_BY_MAIN, TAMPER_BY_BUILTINS], ids=["reply-encoder", "builtins"]
+    "tamper",
+    [TAMPER_BY_MAIN, TAMPER_BY_BUILTINS, TAMPER_BY_THREAD],
+    ids=["reply-encoder", "builtins", "thread-left-behind"],
 )
 def test_a_node_cannot_tamper_with_another_executions_results(
     single_sandbox: Stack, results: Results, tamper: str
@@ -297,7 +305,11 @@ def test_a_node_cannot_tamper_with_another_executions_results(
         outputs.append(execution["output_text"])
     api.close()
     intact = outputs == ["abc", "def", "ghi"]
-    name = "reply encoder" if tamper is TAMPER_BY_MAIN else "builtins.sorted"
+    name = {
+        TAMPER_BY_MAIN: "reply encoder",
+        TAMPER_BY_BUILTINS: "builtins.sorted",
+        TAMPER_BY_THREAD: "a thread writing to every descriptor",
+    }[tamper]
     results.record(
         "sandbox attack (API → executor)",
         f"tamper with another user's later results via {name}",
