@@ -28,6 +28,7 @@ from bench.harness.render import render_system
 
 logger = logging.getLogger("bench.system")
 
+SPREAD = 10
 # Spec §7.1 (load, p95, max) and our targets (load, p95), per scenario.
 SLO: dict[str, dict[str, Any]] = {
     "S1": {"spec": (20, 3000, 5000), "target": (200, 300), "what": "≤10-node chains"},
@@ -82,7 +83,8 @@ async def bench(arguments: argparse.Namespace, the_stack: stack.Stack) -> dict[s
         admin = await client.login(http, stack.ADMIN_EMAIL, the_stack.admin_password)
         catalog = await client.create_catalog(http, admin)
         wanted = [name.strip().upper() for name in arguments.scenarios.split(",")]
-        users = arguments.users if "S4" in wanted else 1
+        # S1-S3 come from SPREAD users (no one user's rate limit decides the figures).
+        users = max(SPREAD, arguments.users if "S4" in wanted else 0)
         logger.info("signing in %d users", users)
         tokens = await client.create_users(http, admin, users)
         design = client.Design(http, catalog)
@@ -123,12 +125,12 @@ def plan(arguments: argparse.Namespace, wanted: list[str]) -> dict[str, tuple[An
     """Per scenario: stream rates, chain lengths, who watches live, how many users."""
     fraction = load.Watching
     if arguments.soak:
-        return {"soak": ({"exec:10": arguments.soak_rate}, {"10": 10}, fraction(), 1)}
-    scale = arguments.s4_scale
+        return {"soak": ({"exec:10": arguments.soak_rate}, {"10": 10}, fraction(), SPREAD)}
+    scale, share = arguments.s4_scale, arguments.watch_fraction
     every: dict[str, tuple[Any, ...]] = {
-        "S1": ({"exec:10": arguments.rate_s1}, {"10": 10}, fraction(arguments.watch_fraction), 1),
-        "S2": ({"exec:30": arguments.rate_s2}, {"30": 30}, fraction(arguments.watch_fraction), 1),
-        "S3": ({"design": arguments.rate_s3}, {}, fraction(), 1),
+        "S1": ({"exec:10": arguments.rate_s1}, {"10": 10}, fraction(share), SPREAD),
+        "S2": ({"exec:30": arguments.rate_s2}, {"30": 30}, fraction(share), SPREAD),
+        "S3": ({"design": arguments.rate_s3}, {}, fraction(), SPREAD),
         "S4": (
             {"exec:10": arguments.rate_s1 * scale, "exec:30": arguments.rate_s2 * scale,
              "design": arguments.rate_s3 * scale},

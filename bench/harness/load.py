@@ -107,10 +107,12 @@ async def run(
     *,
     watching: Watching,
     drain_timeout_s: float,
+    follow_completion: bool = True,
     on_progress: Callable[[str], None] = logger.info,
 ) -> Outcome:
     """Send the streams of ``rates`` for ``duration_s``, wait for the executions to end (up to
-    ``drain_timeout_s``), and read their completion times from the API."""
+    ``drain_timeout_s``), and read their completion times from the API (unless not
+    ``follow_completion``: the API alone, no executor)."""
     labels = [name.removeprefix("exec:") for name in rates if name.startswith("exec:")]
     submit = {label: Samples() for label in labels}
     live = {label: Samples() for label in labels}
@@ -160,6 +162,11 @@ async def run(
     lag = await drive(schedule, fire)
     load_s = time.perf_counter() - started
     drain_started = time.perf_counter()
+    if not follow_completion:
+        await cancel_leftovers(target.direct_url)
+        empty = {label: Samples() for label in labels}
+        nothing = dict.fromkeys(labels, 0)
+        return Outcome(submit, empty, live, dict.fromkeys(labels, 0.0), lag, load_s, 0.0, nothing)
     await drain(target, [target.chains[label] for label in labels], drain_timeout_s, on_progress)
     if watchers:
         await asyncio.wait(watchers, timeout=10)
