@@ -145,10 +145,58 @@ def summary(values: list[float]) -> dict[str, float]:
     return {f"p{int(q * 100)}": round(percentile(values, q), 2) for q in (0.5, 0.95, 0.99)}
 
 
-def measure_size(engine: Engine, nodes: int, count: int) -> dict[str, Any]:
+_TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> dict[int, tuple[int, str, list[int]]]:
+    """Every process: its parent, command line, and CPU ticks (own user+system, and of
+    its children already reaped)."""
+    processes = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        ticks = [int(value) for value in fields[11:15]]  # utime stime cutime cstime
+        processes[int(entry.name)] = (int(fields[1]), cmdline, ticks)
+    return processes
+
+
+def cpu_ms(supervisor: int, database: str) -> dict[str, float]:
+    """CPU time used so far by the executor (supervisor and workers; sandboxes, their
+    forks included), this database's PostgreSQL backends, and PgBouncer (shared)."""
+    processes = _processes()
+    tree, frontier = set(), {supervisor}
+    while frontier:
+        tree |= frontier
+        frontier = {pid for pid, (parent, _, _) in processes.items() if parent in frontier} - tree
+    totals = {"executor": 0.0, "sandboxes": 0.0, "postgres": 0.0, "pgbouncer": 0.0}
+    for pid, (_parent, cmdline, (utime, stime, cutime, cstime)) in processes.items():
+        if pid in tree and "child.py" in cmdline:
+            totals["sandboxes"] += (utime + stime + cutime + cstime) * _TICK_MS
+        elif pid in tree:
+            totals["executor"] += (utime + stime) * _TICK_MS
+            totals["sandboxes"] += (cutime + cstime) * _TICK_MS  # replaced sandboxes
+        elif cmdline.startswith("postgres: ") and f" {database} " in cmdline:
+            totals["postgres"] += (utime + stime) * _TICK_MS
+        elif cmdline.startswith("/usr/sbin/pgbouncer") or cmdline.startswith("pgbouncer"):
+            totals["pgbouncer"] += (utime + stime) * _TICK_MS
+    return totals
+
+
+def measure_size(
+    engine: Engine, nodes: int, count: int, supervisor: int = 0, database: str = ""
+) -> dict[str, Any]:
     version_id = seed_chain(engine, nodes)
+    before = cpu_ms(supervisor, database) if supervisor else {}
     submit(engine, version_id, count)
     wait_until_final(engine, version_id, count, timeout_s=max(120.0, count * nodes * 0.05))
+    after = cpu_ms(supervisor, database) if supervisor else {}
+    cpu = {key: round((after[key] - before[key]) / count, 3) for key in after}
     with engine.connect() as connection:
         rows = connection.execute(
             select(
@@ -183,6 +231,7 @@ def measure_size(engine: Engine, nodes: int, count: int) -> dict[str, Any]:
             [(r.completed_at - r.created_at).total_seconds() * 1000 for r in rows]
         ),
         "node_sandbox_ms_median": round(statistics.median(sandbox_ms), 3),
+        "cpu_ms_per_execution": cpu,
     }
 
 
@@ -253,6 +302,26 @@ def render(result: dict[str, Any]) -> str:
             f"| {submit_['p50']} / {submit_['p95']} / {submit_['p99']} "
             f"| {size['node_sandbox_ms_median']} |"
         )
+    cores = os.cpu_count() or 1
+    lines += [
+        "",
+        "CPU time per execution (ms), and the executions/s that CPU time allows on "
+        f"{cores} cores with nothing else running:",
+        "",
+        "| chain | executor | sandboxes | PostgreSQL (its backends) | PgBouncer | total "
+        "| CPU-bound executions/s |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for size in result["executor"]:
+        cpu = size.get("cpu_ms_per_execution") or {}
+        if not cpu:
+            continue
+        total = sum(cpu.values())
+        bound = f"{cores * 1000 / total:.0f}" if total else "—"
+        lines.append(
+            f"| {size['nodes']} nodes | {cpu['executor']} | {cpu['sandboxes']} "
+            f"| {cpu['postgres']} | {cpu['pgbouncer']} | {total:.3f} | {bound} |"
+        )
     pgq = result["pgqueuer"]
     lines += [
         "",
@@ -309,7 +378,9 @@ def main(argv: list[str] | None = None) -> int:
                 executor = []
                 for nodes in sizes:
                     logger.info("%d-node chains: %d executions", nodes, arguments.executions)
-                    executor.append(measure_size(engine, nodes, arguments.executions))
+                    executor.append(
+                        measure_size(engine, nodes, arguments.executions, supervisor.pid, name)
+                    )
             finally:
                 supervisor.send_signal(signal.SIGTERM)
                 supervisor.wait(60)

@@ -47,6 +47,12 @@ class ExecutorSettings(BaseSettings):
         default=2, ge=1, le=64, description="Executions one worker runs at once (= sandboxes)."
     )
     executor_batch_size: int = Field(default=8, ge=1, description="Most executions per claim.")
+    executor_prefetch: int = Field(
+        default=2,
+        ge=0,
+        description="Executions a worker claims ahead of its free threads, so a thread that"
+        " finishes starts the next one without waiting for a claim.",
+    )
     executor_poll_interval_s: float = Field(
         default=0.5, gt=0, description="First wait of an idle worker between claims."
     )

@@ -154,12 +154,17 @@ def code_problem(code: str) -> str | None:
     return None
 
 
+_WRITTEN: set[Path] = set()
+"""Copies this process has written or found (a copy is never changed once written)."""
+
+
 def write_generated(directory: Path, step: Step) -> Path | None:
     """Keep a copy of a node's code under ``lib_chains_generated/`` for inspection (spec
     §5.3), named by content hash and written atomically (threads and workers may race to
     write the same one). A copy that cannot be written is logged, never fatal."""
     path = directory / f"node_{step.code_hash[:16]}.py"
-    if path.exists():
+    if path in _WRITTEN or path.exists():
+        _WRITTEN.add(path)
         return path
     header = f"# node {step.node_name!r}, version {step.node_version_id}\n"
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
@@ -167,6 +172,7 @@ def write_generated(directory: Path, step: Step) -> Path | None:
         directory.mkdir(parents=True, exist_ok=True)
         temporary.write_text(header + step.code, encoding="utf-8")
         temporary.replace(path)
+        _WRITTEN.add(path)
     except OSError as error:
         logger.warning(
             "generated code not written",

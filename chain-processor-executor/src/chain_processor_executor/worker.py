@@ -125,7 +125,7 @@ class Worker:
             delay = min(delay * 2, self.settings.executor_max_poll_interval_s)
 
     def _claim(self) -> list[ClaimedExecution]:
-        free = self.concurrency - len(self.in_flight)
+        free = self.concurrency + self.settings.executor_prefetch - len(self.in_flight)
         if free <= 0:
             return []
         claim = partial(
