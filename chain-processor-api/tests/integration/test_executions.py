@@ -165,7 +165,16 @@ class TestRead:
         assert str(other.id) in ids()
 
     @pytest.mark.parametrize(
-        "params", [{"status": "nope"}, {"limit": 0}, {"offset": -1}, {"created_after": "yesterday"}]
+        "params",
+        [
+            {"status": "nope"},
+            {"limit": 0},
+            {"offset": -1},
+            {"created_after": "yesterday"},
+            {"created_before": "0.5"},
+            {"created_before": "1700000000"},
+            {"created_after": "2024-05-01"},
+        ],
     )
     def test_bad_filters_are_a_422(
         self, client: TestClient, as_viewer: dict[str, str], params: dict[str, Any]

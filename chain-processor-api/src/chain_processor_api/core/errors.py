@@ -10,6 +10,7 @@ client: it becomes a generic 500.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import asdict
 from typing import Any
 
@@ -20,6 +21,7 @@ from opentelemetry import trace
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chain_processor_core.exceptions.errors import (
@@ -149,12 +151,42 @@ async def _request_validation(_request: Request, exc: Exception) -> JSONResponse
     )
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
     return JSONResponse(
-        error_body(str(exc.detail), code), status_code=exc.status_code, headers=exc.headers
+        error_body(str(exc.detail), code), status_code=exc.status_code, headers=headers
     )
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods the OpenAPI document gives the requested path (HEAD with GET).
+
+    Starlette's own ``Allow`` names only the first route whose path matched, while FastAPI has
+    one route per method. Where a literal path and a ``{param}`` one both match
+    (``/chains/import``, ``/chains/{chain_id}``), the one with fewer parameters wins, as in
+    routing."""
+    templates: list[tuple[re.Pattern[str], int, set[str]]] | None = getattr(
+        request.app.state, "allow_templates", None
+    )
+    if templates is None:
+        templates = []
+        for path, operations in request.app.openapi()["paths"].items():
+            methods = {method.upper() for method in operations}
+            if "GET" in methods:
+                methods.add("HEAD")
+            templates.append((compile_path(path)[0], path.count("{"), methods))
+        request.app.state.allow_templates = templates
+    matching = [
+        (params, methods) for regex, params, methods in templates if regex.match(request.url.path)
+    ]
+    if not matching:
+        return []
+    fewest = min(params for params, _methods in matching)
+    return sorted(set().union(*(methods for params, methods in matching if params == fewest)))
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:

@@ -80,7 +80,7 @@ class MetricsMiddleware:
             )
 
     def _route(self, scope: Scope) -> str:
-        template = getattr(scope.get("route"), "path", None)
+        template = getattr(scope.get("route"), "path_format", None)
         if not isinstance(template, str):
             return "unmatched"
         # Routes of included routers know their own prefix, not the API's.

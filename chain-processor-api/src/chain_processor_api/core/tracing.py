@@ -128,7 +128,7 @@ class TracingMiddleware:
                     span.set_status(Status(StatusCode.ERROR))
 
     def _route(self, scope: Scope) -> str | None:
-        template = getattr(scope.get("route"), "path", None)
+        template = getattr(scope.get("route"), "path_format", None)
         if not isinstance(template, str):
             return None
         # Routes of included routers know their own prefix, not the API's.

@@ -53,7 +53,7 @@ def read_ab_runs(
     return Page(data=[AbRunSummary.model_validate(run) for run in runs], count=count)
 
 
-@router.get("/{ab_run_id}", response_model=AbRunPublic)
+@router.get("/{ab_run_id:uuid}", response_model=AbRunPublic)
 def read_ab_run(ab_run_id: uuid.UUID, _user: ViewerUser, session: SessionDep) -> AbRunPublic:
     """Both executions with their per-node timings, and the output diff once both ended."""
     ab_run = ab_repo.get_ab_run(session=session, ab_run_id=ab_run_id)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from chain_processor_api.api.deps import AdminUser, SessionDep
-from chain_processor_api.schemas.paging import Limit, Offset
+from chain_processor_api.schemas.paging import DateTime, Limit, Offset
 from chain_processor_core.models import AuditLogPublic, Page
 from chain_processor_db.repositories.audit import list_audit_log
 
@@ -24,8 +23,8 @@ def read_audit_log(
     action: Annotated[str | None, Query(max_length=64)] = None,
     resource_type: Annotated[str | None, Query(max_length=64)] = None,
     resource_id: Annotated[str | None, Query(max_length=64)] = None,
-    created_after: datetime | None = None,
-    created_before: datetime | None = None,
+    created_after: DateTime | None = None,
+    created_before: DateTime | None = None,
     offset: Offset = 0,
     limit: Limit = 100,
 ) -> Page[AuditLogPublic]:

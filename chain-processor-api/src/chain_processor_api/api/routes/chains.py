@@ -94,12 +94,12 @@ def create_chain(
     return strategy
 
 
-@router.get("/{chain_id}", response_model=StrategyPublic)
+@router.get("/{chain_id:uuid}", response_model=StrategyPublic)
 def read_chain(chain_id: uuid.UUID, _user: ViewerUser, session: SessionDep) -> ChainStrategy:
     return strategies_repo.get_strategy(session=session, strategy_id=chain_id)
 
 
-@router.patch("/{chain_id}", response_model=StrategyPublic)
+@router.patch("/{chain_id:uuid}", response_model=StrategyPublic)
 def update_chain(
     chain_id: uuid.UUID,
     chain_in: StrategyUpdate,
@@ -122,7 +122,7 @@ def update_chain(
     return strategy
 
 
-@router.delete("/{chain_id}", response_model=Deletion)
+@router.delete("/{chain_id:uuid}", response_model=Deletion)
 def delete_chain(
     chain_id: uuid.UUID, user: EditorUser, session: SessionDep, audit: AuditDep
 ) -> Deletion:
@@ -152,14 +152,14 @@ def delete_chain(
     return Deletion(id=chain_id, outcome="deleted", detail="The chain was deleted")
 
 
-@router.get("/{chain_id}/export", response_model=ChainDocument)
+@router.get("/{chain_id:uuid}/export", response_model=ChainDocument)
 def export_chain(chain_id: uuid.UUID, _user: ViewerUser, session: SessionDep) -> ChainDocument:
     """The chain and the code of its user nodes as one JSON document (see import)."""
     strategy = strategies_repo.get_strategy(session=session, strategy_id=chain_id)
     return chains_service.export_chain(session, strategy)
 
 
-@router.get("/{chain_id}/versions", response_model=Page[StrategyVersionPublic])
+@router.get("/{chain_id:uuid}/versions", response_model=Page[StrategyVersionPublic])
 def read_chain_versions(
     chain_id: uuid.UUID, _user: ViewerUser, session: SessionDep
 ) -> Page[StrategyVersionPublic]:
@@ -169,7 +169,7 @@ def read_chain_versions(
     return Page(data=data, count=len(data))
 
 
-@router.get("/{chain_id}/versions/{version}", response_model=StrategyVersionPublic)
+@router.get("/{chain_id:uuid}/versions/{version}", response_model=StrategyVersionPublic)
 def read_chain_version(
     chain_id: uuid.UUID, version: str, _user: ViewerUser, session: SessionDep
 ) -> StrategyVersion:
@@ -179,7 +179,7 @@ def read_chain_version(
     )
 
 
-@router.get("/{chain_id}/diff", response_model=VersionDiff)
+@router.get("/{chain_id:uuid}/diff", response_model=VersionDiff)
 def read_chain_diff(
     chain_id: uuid.UUID,
     from_version: VersionQuery,
@@ -206,7 +206,7 @@ def read_chain_diff(
     )
 
 
-@router.post("/{chain_id}/rollback", response_model=StrategyPublic)
+@router.post("/{chain_id:uuid}/rollback", response_model=StrategyPublic)
 def rollback_chain(
     chain_id: uuid.UUID,
     body: RollbackRequest,

@@ -31,6 +31,7 @@ from chain_processor_api.api.deps import (
     roles_of,
 )
 from chain_processor_api.schemas.executions import ExecutionRerun, ExecutionView
+from chain_processor_api.schemas.paging import ExecutionListQuery
 from chain_processor_api.services import executions as executions_service
 from chain_processor_api.services.live import ExecutionEvents, watch
 from chain_processor_api.services.live_list import watch_list
@@ -90,7 +91,7 @@ def create_execution(
 
 @router.get("", response_model=Page[ExecutionView])
 def read_executions(
-    filters: Annotated[ExecutionFilter, Query()], _user: ViewerUser, session: SessionDep
+    filters: Annotated[ExecutionListQuery, Query()], _user: ViewerUser, session: SessionDep
 ) -> Page[ExecutionView]:
     """Newest first; filter by status, chain (``strategy_id``), user (``created_by_id``) and
     creation time (``created_after`` ≤ t < ``created_before``)."""
@@ -180,7 +181,7 @@ async def executions_websocket(
     await websocket.close(code=1000)
 
 
-@router.get("/{execution_id}", response_model=ExecutionView)
+@router.get("/{execution_id:uuid}", response_model=ExecutionView)
 def read_execution(
     execution_id: uuid.UUID, _user: ViewerUser, session: SessionDep
 ) -> ExecutionView:
@@ -188,7 +189,7 @@ def read_execution(
     return executions_service.view(session, execution)
 
 
-@router.get("/{execution_id}/nodes", response_model=Page[NodeExecutionPublic])
+@router.get("/{execution_id:uuid}/nodes", response_model=Page[NodeExecutionPublic])
 def read_node_executions(
     execution_id: uuid.UUID, _user: ViewerUser, session: SessionDep
 ) -> Page[NodeExecutionPublic]:
@@ -198,7 +199,7 @@ def read_node_executions(
     return Page(data=[NodeExecutionPublic.model_validate(n) for n in found], count=len(found))
 
 
-@router.post("/{execution_id}/cancel", response_model=ExecutionView)
+@router.post("/{execution_id:uuid}/cancel", response_model=ExecutionView)
 def cancel_execution(
     execution_id: uuid.UUID, user: EditorUser, session: SessionDep, audit: AuditDep
 ) -> ExecutionView:
@@ -217,7 +218,7 @@ def cancel_execution(
 
 
 @router.post(
-    "/{execution_id}/rerun", response_model=ExecutionView, status_code=status.HTTP_201_CREATED
+    "/{execution_id:uuid}/rerun", response_model=ExecutionView, status_code=status.HTTP_201_CREATED
 )
 def rerun_execution(
     execution_id: uuid.UUID,
@@ -248,7 +249,7 @@ def rerun_execution(
 
 
 @router.get(
-    "/{execution_id}/events",
+    "/{execution_id:uuid}/events",
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": "Server-sent events"}},
 )
@@ -281,7 +282,7 @@ def read_execution_events(
 WS_UNAUTHORIZED, WS_FORBIDDEN, WS_NOT_FOUND = 4401, 4403, 4404
 
 
-@router.websocket("/{execution_id}/ws")
+@router.websocket("/{execution_id:uuid}/ws")
 async def execution_websocket(
     websocket: WebSocket,
     execution_id: uuid.UUID,

@@ -31,7 +31,7 @@ def test_run_code(
     return _result(_runner(request).run(run_in.code, run_in.input_text, run_in.config))
 
 
-@router.post("/{node_id}/test-run", response_model=NodeTestRunResult)
+@router.post("/{node_id:uuid}/test-run", response_model=NodeTestRunResult)
 def test_run_node(
     node_id: uuid.UUID,
     run_in: NodeTestRunRequest,

@@ -65,12 +65,12 @@ def create_node(
     return node
 
 
-@router.get("/{node_id}", response_model=NodePublic)
+@router.get("/{node_id:uuid}", response_model=NodePublic)
 def read_node(node_id: uuid.UUID, _user: ViewerUser, session: SessionDep) -> Node:
     return nodes_repo.get_node(session=session, node_id=node_id)
 
 
-@router.patch("/{node_id}", response_model=NodePublic)
+@router.patch("/{node_id:uuid}", response_model=NodePublic)
 def update_node(
     node_id: uuid.UUID,
     node_in: NodeUpdate,
@@ -91,7 +91,7 @@ def update_node(
     return node
 
 
-@router.delete("/{node_id}", response_model=Deletion)
+@router.delete("/{node_id:uuid}", response_model=Deletion)
 def delete_node(
     node_id: uuid.UUID, user: EditorUser, session: SessionDep, audit: AuditDep
 ) -> Deletion:
@@ -126,7 +126,7 @@ def delete_node(
     return Deletion(id=node_id, outcome="deleted", detail="The node was deleted")
 
 
-@router.get("/{node_id}/versions", response_model=Page[NodeVersionPublic])
+@router.get("/{node_id:uuid}/versions", response_model=Page[NodeVersionPublic])
 def read_node_versions(
     node_id: uuid.UUID, _user: ViewerUser, session: SessionDep
 ) -> Page[NodeVersionPublic]:
@@ -136,7 +136,7 @@ def read_node_versions(
     return Page(data=[NodeVersionPublic.model_validate(v) for v in versions], count=len(versions))
 
 
-@router.get("/{node_id}/versions/{version}", response_model=NodeVersionPublic)
+@router.get("/{node_id:uuid}/versions/{version}", response_model=NodeVersionPublic)
 def read_node_version(
     node_id: uuid.UUID, version: str, _user: ViewerUser, session: SessionDep
 ) -> NodeVersionPublic:
@@ -145,7 +145,7 @@ def read_node_version(
     return NodeVersionPublic.model_validate(found)
 
 
-@router.get("/{node_id}/diff", response_model=VersionDiff)
+@router.get("/{node_id:uuid}/diff", response_model=VersionDiff)
 def read_node_diff(
     node_id: uuid.UUID,
     from_version: VersionQuery,
@@ -168,7 +168,7 @@ def read_node_diff(
     )
 
 
-@router.post("/{node_id}/rollback", response_model=NodePublic)
+@router.post("/{node_id:uuid}/rollback", response_model=NodePublic)
 def rollback_node(
     node_id: uuid.UUID,
     body: RollbackRequest,

@@ -26,13 +26,13 @@ from chain_processor_db.repositories.strategies import get_strategy
 router = APIRouter(prefix="/chains", tags=["chains"])
 
 
-@router.get("/{chain_id}/traffic-split", response_model=TrafficSplitPublic)
+@router.get("/{chain_id:uuid}/traffic-split", response_model=TrafficSplitPublic)
 def read_traffic_split(chain_id: uuid.UUID, _user: ViewerUser, session: SessionDep) -> TrafficSplit:
     get_strategy(session=session, strategy_id=chain_id)
     return _split_of(session, chain_id)
 
 
-@router.put("/{chain_id}/traffic-split", response_model=TrafficSplitPublic)
+@router.put("/{chain_id:uuid}/traffic-split", response_model=TrafficSplitPublic)
 def update_traffic_split(
     chain_id: uuid.UUID,
     split_in: TrafficSplitUpdate,
@@ -56,7 +56,7 @@ def update_traffic_split(
     return split
 
 
-@router.delete("/{chain_id}/traffic-split", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{chain_id:uuid}/traffic-split", status_code=status.HTTP_204_NO_CONTENT)
 def delete_traffic_split(
     chain_id: uuid.UUID, _user: EditorUser, session: SessionDep, audit: AuditDep
 ) -> None:
@@ -68,7 +68,7 @@ def delete_traffic_split(
     session.commit()
 
 
-@router.get("/{chain_id}/variants", response_model=Page[VariantStatsPublic])
+@router.get("/{chain_id:uuid}/variants", response_model=Page[VariantStatsPublic])
 def read_variants(
     chain_id: uuid.UUID, _user: ViewerUser, session: SessionDep
 ) -> Page[VariantStatsPublic]:

@@ -109,12 +109,12 @@ def create_user(
     return user
 
 
-@router.get("/{user_id}", response_model=UserPublic)
+@router.get("/{user_id:uuid}", response_model=UserPublic)
 def read_user(user_id: uuid.UUID, _admin: AdminUser, session: SessionDep) -> User:
     return users_repo.get_user(session=session, user_id=user_id)
 
 
-@router.patch("/{user_id}", response_model=UserPublic)
+@router.patch("/{user_id:uuid}", response_model=UserPublic)
 def update_user(
     user_id: uuid.UUID,
     user_in: UserUpdate,
@@ -137,7 +137,7 @@ def update_user(
     return user
 
 
-@router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{user_id:uuid}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_user(user_id: uuid.UUID, admin: AdminUser, session: SessionDep, audit: AuditDep) -> None:
     user = users_repo.get_user(session=session, user_id=user_id)
     if user.id == admin.id:
