@@ -1896,6 +1896,10 @@ export type LoginAccessTokenData = {
 
 export type LoginAccessTokenErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Invalid credentials or token
      */
     401: unknown;
@@ -1928,7 +1932,7 @@ export type LoginAccessTokenErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -1953,6 +1957,10 @@ export type LoginRefreshData = {
 
 export type LoginRefreshErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Invalid credentials or token
      */
     401: unknown;
@@ -1977,7 +1985,7 @@ export type LoginRefreshErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -1985,7 +1993,7 @@ export type LoginRefreshErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -2010,6 +2018,10 @@ export type LogoutData = {
 
 export type LogoutErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Invalid credentials or token
      */
     401: unknown;
@@ -2034,7 +2046,7 @@ export type LogoutErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -2042,7 +2054,7 @@ export type LogoutErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -2067,6 +2079,10 @@ export type ReadUserMeData = {
 
 export type ReadUserMeErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -2091,7 +2107,7 @@ export type ReadUserMeErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -2099,7 +2115,7 @@ export type ReadUserMeErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -2124,6 +2140,10 @@ export type UpdateUserMeData = {
 
 export type UpdateUserMeErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -2148,7 +2168,7 @@ export type UpdateUserMeErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -2156,7 +2176,7 @@ export type UpdateUserMeErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -2181,6 +2201,10 @@ export type UpdatePasswordMeData = {
 
 export type UpdatePasswordMeErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -2205,7 +2229,7 @@ export type UpdatePasswordMeErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -2213,7 +2237,7 @@ export type UpdatePasswordMeErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -2247,6 +2271,10 @@ export type ReadUsersData = {
 
 export type ReadUsersErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -2271,7 +2299,7 @@ export type ReadUsersErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -2279,7 +2307,7 @@ export type ReadUsersErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -2304,6 +2332,10 @@ export type CreateUserData = {
 
 export type CreateUserErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -2328,7 +2360,7 @@ export type CreateUserErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -2336,7 +2368,7 @@ export type CreateUserErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -2366,6 +2398,10 @@ export type DeleteUserData = {
 
 export type DeleteUserErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -2390,7 +2426,7 @@ export type DeleteUserErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -2398,7 +2434,7 @@ export type DeleteUserErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -2428,6 +2464,10 @@ export type ReadUserData = {
 
 export type ReadUserErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -2452,7 +2492,7 @@ export type ReadUserErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -2460,7 +2500,7 @@ export type ReadUserErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -2490,6 +2530,10 @@ export type UpdateUserData = {
 
 export type UpdateUserErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -2514,7 +2558,7 @@ export type UpdateUserErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -2522,7 +2566,7 @@ export type UpdateUserErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -2572,6 +2616,10 @@ export type ReadNodesData = {
 
 export type ReadNodesErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -2596,7 +2644,7 @@ export type ReadNodesErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -2604,7 +2652,7 @@ export type ReadNodesErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -2629,6 +2677,10 @@ export type CreateNodeData = {
 
 export type CreateNodeErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -2653,7 +2705,7 @@ export type CreateNodeErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -2661,7 +2713,7 @@ export type CreateNodeErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -2691,6 +2743,10 @@ export type DeleteNodeData = {
 
 export type DeleteNodeErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -2715,7 +2771,7 @@ export type DeleteNodeErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -2723,7 +2779,7 @@ export type DeleteNodeErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -2753,6 +2809,10 @@ export type ReadNodeData = {
 
 export type ReadNodeErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -2777,7 +2837,7 @@ export type ReadNodeErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -2785,7 +2845,7 @@ export type ReadNodeErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -2815,6 +2875,10 @@ export type UpdateNodeData = {
 
 export type UpdateNodeErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -2839,7 +2903,7 @@ export type UpdateNodeErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -2847,7 +2911,7 @@ export type UpdateNodeErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -2877,6 +2941,10 @@ export type ReadNodeVersionsData = {
 
 export type ReadNodeVersionsErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -2901,7 +2969,7 @@ export type ReadNodeVersionsErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -2909,7 +2977,7 @@ export type ReadNodeVersionsErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -2943,6 +3011,10 @@ export type ReadNodeVersionData = {
 
 export type ReadNodeVersionErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -2967,7 +3039,7 @@ export type ReadNodeVersionErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -2975,7 +3047,7 @@ export type ReadNodeVersionErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -3014,6 +3086,10 @@ export type ReadNodeDiffData = {
 
 export type ReadNodeDiffErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -3038,7 +3114,7 @@ export type ReadNodeDiffErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -3046,7 +3122,7 @@ export type ReadNodeDiffErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -3076,6 +3152,10 @@ export type RollbackNodeData = {
 
 export type RollbackNodeErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -3100,7 +3180,7 @@ export type RollbackNodeErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -3108,7 +3188,7 @@ export type RollbackNodeErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -3133,6 +3213,10 @@ export type TestRunCodeData = {
 
 export type TestRunCodeErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -3157,7 +3241,7 @@ export type TestRunCodeErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -3165,7 +3249,7 @@ export type TestRunCodeErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -3195,6 +3279,10 @@ export type TestRunNodeData = {
 
 export type TestRunNodeErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -3219,7 +3307,7 @@ export type TestRunNodeErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -3227,7 +3315,7 @@ export type TestRunNodeErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -3273,6 +3361,10 @@ export type ReadChainsData = {
 
 export type ReadChainsErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -3297,7 +3389,7 @@ export type ReadChainsErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -3305,7 +3397,7 @@ export type ReadChainsErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -3330,6 +3422,10 @@ export type CreateChainData = {
 
 export type CreateChainErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -3354,7 +3450,7 @@ export type CreateChainErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -3362,7 +3458,7 @@ export type CreateChainErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -3387,6 +3483,10 @@ export type ValidateChainData = {
 
 export type ValidateChainErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -3411,7 +3511,7 @@ export type ValidateChainErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -3419,7 +3519,7 @@ export type ValidateChainErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -3444,6 +3544,10 @@ export type ImportChainData = {
 
 export type ImportChainErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -3468,7 +3572,7 @@ export type ImportChainErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -3476,7 +3580,7 @@ export type ImportChainErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -3506,6 +3610,10 @@ export type DeleteChainData = {
 
 export type DeleteChainErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -3530,7 +3638,7 @@ export type DeleteChainErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -3538,7 +3646,7 @@ export type DeleteChainErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -3568,6 +3676,10 @@ export type ReadChainData = {
 
 export type ReadChainErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -3592,7 +3704,7 @@ export type ReadChainErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -3600,7 +3712,7 @@ export type ReadChainErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -3630,6 +3742,10 @@ export type UpdateChainData = {
 
 export type UpdateChainErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -3654,7 +3770,7 @@ export type UpdateChainErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -3662,7 +3778,7 @@ export type UpdateChainErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -3692,6 +3808,10 @@ export type ExportChainData = {
 
 export type ExportChainErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -3716,7 +3836,7 @@ export type ExportChainErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -3724,7 +3844,7 @@ export type ExportChainErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -3754,6 +3874,10 @@ export type ReadChainVersionsData = {
 
 export type ReadChainVersionsErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -3778,7 +3902,7 @@ export type ReadChainVersionsErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -3786,7 +3910,7 @@ export type ReadChainVersionsErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -3820,6 +3944,10 @@ export type ReadChainVersionData = {
 
 export type ReadChainVersionErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -3844,7 +3972,7 @@ export type ReadChainVersionErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -3852,7 +3980,7 @@ export type ReadChainVersionErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -3891,6 +4019,10 @@ export type ReadChainDiffData = {
 
 export type ReadChainDiffErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -3915,7 +4047,7 @@ export type ReadChainDiffErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -3923,7 +4055,7 @@ export type ReadChainDiffErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -3953,6 +4085,10 @@ export type RollbackChainData = {
 
 export type RollbackChainErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -3977,7 +4113,7 @@ export type RollbackChainErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -3985,7 +4121,7 @@ export type RollbackChainErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -4015,6 +4151,10 @@ export type DeleteTrafficSplitData = {
 
 export type DeleteTrafficSplitErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -4039,7 +4179,7 @@ export type DeleteTrafficSplitErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -4047,7 +4187,7 @@ export type DeleteTrafficSplitErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -4077,6 +4217,10 @@ export type ReadTrafficSplitData = {
 
 export type ReadTrafficSplitErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -4101,7 +4245,7 @@ export type ReadTrafficSplitErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -4109,7 +4253,7 @@ export type ReadTrafficSplitErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -4139,6 +4283,10 @@ export type UpdateTrafficSplitData = {
 
 export type UpdateTrafficSplitErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -4163,7 +4311,7 @@ export type UpdateTrafficSplitErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -4171,7 +4319,7 @@ export type UpdateTrafficSplitErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -4201,6 +4349,10 @@ export type ReadVariantsData = {
 
 export type ReadVariantsErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -4225,7 +4377,7 @@ export type ReadVariantsErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -4233,7 +4385,7 @@ export type ReadVariantsErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -4287,6 +4439,10 @@ export type ReadExecutionsData = {
 
 export type ReadExecutionsErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -4311,7 +4467,7 @@ export type ReadExecutionsErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -4319,7 +4475,7 @@ export type ReadExecutionsErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -4340,6 +4496,8 @@ export type CreateExecutionData = {
     headers?: {
         /**
          * Traceparent
+         *
+         * W3C trace context of the caller; the request's span continues it.
          */
         traceparent?: string | null;
     };
@@ -4349,6 +4507,10 @@ export type CreateExecutionData = {
 };
 
 export type CreateExecutionErrors = {
+    /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
     /**
      * Not signed in, or the token is invalid, expired or revoked
      */
@@ -4374,7 +4536,7 @@ export type CreateExecutionErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -4382,7 +4544,7 @@ export type CreateExecutionErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -4402,19 +4564,41 @@ export type CreateExecutionResponses = {
 
 export type CreateExecutionResponse = CreateExecutionResponses[keyof CreateExecutionResponses];
 
-export type ReadExecutionData = {
+export type ReadExecutionsEventsData = {
     body?: never;
-    path: {
+    path?: never;
+    query?: {
         /**
-         * Execution Id
+         * Status
          */
-        execution_id: string;
+        status?: ExecutionStatus | null;
+        /**
+         * Strategy Id
+         */
+        strategy_id?: string | null;
+        /**
+         * Created By Id
+         */
+        created_by_id?: string | null;
+        /**
+         * Limit
+         */
+        limit?: number;
+        /**
+         * Access Token
+         *
+         * For EventSource, which cannot send headers.
+         */
+        access_token?: string | null;
     };
-    query?: never;
-    url: '/api/v1/executions/{execution_id}';
+    url: '/api/v1/executions/events';
 };
 
-export type ReadExecutionErrors = {
+export type ReadExecutionsEventsErrors = {
+    /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
     /**
      * Not signed in, or the token is invalid, expired or revoked
      */
@@ -4440,7 +4624,7 @@ export type ReadExecutionErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -4448,7 +4632,71 @@ export type ReadExecutionErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
+     */
+    503: ErrorBody;
+};
+
+export type ReadExecutionsEventsError = ReadExecutionsEventsErrors[keyof ReadExecutionsEventsErrors];
+
+export type ReadExecutionsEventsResponses = {
+    /**
+     * Server-sent events
+     */
+    200: unknown;
+};
+
+export type ReadExecutionData = {
+    body?: never;
+    path: {
+        /**
+         * Execution Id
+         */
+        execution_id: string;
+    };
+    query?: never;
+    url: '/api/v1/executions/{execution_id}';
+};
+
+export type ReadExecutionErrors = {
+    /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in, or the token is invalid, expired or revoked
+     */
+    401: ErrorBody;
+    /**
+     * The role does not allow it
+     */
+    403: ErrorBody;
+    /**
+     * No such resource
+     */
+    404: ErrorBody;
+    /**
+     * Conflict: stale version, already exists, in use, invalid transition
+     */
+    409: ErrorBody;
+    /**
+     * The request body is too large
+     */
+    413: ErrorBody;
+    /**
+     * Invalid input; `field` (and `errors`) name what is wrong
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
+     */
+    429: ErrorBody;
+    /**
+     * Unexpected error; quote `request_id`
+     */
+    500: ErrorBody;
+    /**
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -4478,6 +4726,10 @@ export type ReadNodeExecutionsData = {
 
 export type ReadNodeExecutionsErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -4502,7 +4754,7 @@ export type ReadNodeExecutionsErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -4510,7 +4762,7 @@ export type ReadNodeExecutionsErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -4540,6 +4792,10 @@ export type CancelExecutionData = {
 
 export type CancelExecutionErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -4564,7 +4820,7 @@ export type CancelExecutionErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -4572,7 +4828,7 @@ export type CancelExecutionErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -4593,6 +4849,8 @@ export type RerunExecutionData = {
     headers?: {
         /**
          * Traceparent
+         *
+         * W3C trace context of the caller; the request's span continues it.
          */
         traceparent?: string | null;
     };
@@ -4607,6 +4865,10 @@ export type RerunExecutionData = {
 };
 
 export type RerunExecutionErrors = {
+    /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
     /**
      * Not signed in, or the token is invalid, expired or revoked
      */
@@ -4632,7 +4894,7 @@ export type RerunExecutionErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -4640,7 +4902,7 @@ export type RerunExecutionErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -4677,6 +4939,10 @@ export type ReadExecutionEventsData = {
 
 export type ReadExecutionEventsErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -4701,7 +4967,7 @@ export type ReadExecutionEventsErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -4709,7 +4975,7 @@ export type ReadExecutionEventsErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -4745,6 +5011,10 @@ export type ReadAbRunsData = {
 
 export type ReadAbRunsErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -4769,7 +5039,7 @@ export type ReadAbRunsErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -4777,7 +5047,7 @@ export type ReadAbRunsErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -4798,6 +5068,8 @@ export type CreateAbRunData = {
     headers?: {
         /**
          * Traceparent
+         *
+         * W3C trace context of the caller; the request's span continues it.
          */
         traceparent?: string | null;
     };
@@ -4807,6 +5079,10 @@ export type CreateAbRunData = {
 };
 
 export type CreateAbRunErrors = {
+    /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
     /**
      * Not signed in, or the token is invalid, expired or revoked
      */
@@ -4832,7 +5108,7 @@ export type CreateAbRunErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -4840,7 +5116,7 @@ export type CreateAbRunErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -4870,6 +5146,10 @@ export type ReadAbRunData = {
 
 export type ReadAbRunErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -4894,7 +5174,7 @@ export type ReadAbRunErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -4902,7 +5182,7 @@ export type ReadAbRunErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
@@ -4960,6 +5240,10 @@ export type ReadAuditLogData = {
 
 export type ReadAuditLogErrors = {
     /**
+     * The body could not be parsed (not JSON, or a broken form)
+     */
+    400: ErrorBody;
+    /**
      * Not signed in, or the token is invalid, expired or revoked
      */
     401: ErrorBody;
@@ -4984,7 +5268,7 @@ export type ReadAuditLogErrors = {
      */
     422: ErrorBody;
     /**
-     * Too many attempts; see Retry-After
+     * Too many requests: the rate limit of the user (or client address) for reads, writes or submissions, or the login throttle; see Retry-After
      */
     429: ErrorBody;
     /**
@@ -4992,7 +5276,7 @@ export type ReadAuditLogErrors = {
      */
     500: ErrorBody;
     /**
-     * The database is unavailable; see Retry-After
+     * The database or the sandboxes are unavailable; see Retry-After
      */
     503: ErrorBody;
 };
