@@ -48,6 +48,7 @@ from chain_processor_db.models import (
     NodeVersion,
     StrategyVersion,
     StrategyVersionNode,
+    User,
 )
 from chain_processor_db.session import create_db_engine
 from chain_processor_executor.sandbox import SandboxPool, StepCall
@@ -108,13 +109,25 @@ def seed_chain(engine: Engine, nodes: int) -> uuid.UUID:
         return version.id
 
 
-def submit(engine: Engine, version_id: uuid.UUID, count: int) -> None:
-    """``count`` executions in one statement, then the wake-up ``NOTIFY``."""
+def seed_submitter(engine: Engine) -> uuid.UUID:
+    """The editor whose executions these are (as when submitted through the API)."""
+    with Session(engine) as session, session.begin():
+        user = User(email=f"bench-{uuid.uuid4().hex[:8]}@example.com", password_hash="x",
+                    roles=["editor"])  # fmt: skip
+        session.add(user)
+        session.flush()
+        return user.id
+
+
+def submit(engine: Engine, version_id: uuid.UUID, count: int, submitter: uuid.UUID | None) -> None:
+    """``count`` executions in one statement, then the wake-up ``NOTIFY``. Without a
+    submitter, no two executions share a sandbox process (each gets a fresh fork)."""
     with Session(engine) as session, session.begin():
         strategy_id = session.get_one(StrategyVersion, version_id).strategy_id
         rows = [
             {"strategy_id": strategy_id, "strategy_version_id": version_id,
-             "input_text": f"  Hello   bench world {i}  ", "metadata_json": {}}
+             "input_text": f"  Hello   bench world {i}  ", "metadata_json": {},
+             "created_by_id": submitter}
             for i in range(count)
         ]  # fmt: skip
         session.execute(insert(ChainExecution), rows)
@@ -189,11 +202,16 @@ def cpu_ms(supervisor: int, database: str) -> dict[str, float]:
 
 
 def measure_size(
-    engine: Engine, nodes: int, count: int, supervisor: int = 0, database: str = ""
+    engine: Engine,
+    nodes: int,
+    count: int,
+    supervisor: int = 0,
+    database: str = "",
+    submitter: uuid.UUID | None = None,
 ) -> dict[str, Any]:
     version_id = seed_chain(engine, nodes)
     before = cpu_ms(supervisor, database) if supervisor else {}
-    submit(engine, version_id, count)
+    submit(engine, version_id, count, submitter)
     wait_until_final(engine, version_id, count, timeout_s=max(120.0, count * nodes * 0.05))
     after = cpu_ms(supervisor, database) if supervisor else {}
     cpu = {key: round((after[key] - before[key]) / count, 3) for key in after}
@@ -219,6 +237,7 @@ def measure_size(
     seconds = (last - first).total_seconds()
     return {
         "nodes": nodes,
+        "sandbox": "kept per user and chain" if submitter else "fresh per execution",
         "executions": count,
         "succeeded": sum(r.status == "succeeded" for r in rows),
         "seconds": round(seconds, 3),
@@ -236,9 +255,9 @@ def measure_size(
 
 
 def sandbox_overhead_ms(runs: int = 2000) -> dict[str, float]:
-    """The sandbox's cost over calling the same trivial node in this process (medians):
-    per execution (its fresh process: a one-node run), per extra node of a run, and per
-    node of a ten-node run (what a ten-node execution pays per node)."""
+    """The sandbox's cost over calling the same trivial node in this process (medians): a
+    one-node run and a ten-node run (per node) in a kept process, and what a fresh process
+    (a run of another user or chain) adds to a run."""
     code = "def node(input_text):\n    return input_text\n"
     code_hash = hashlib.sha256(code.encode()).hexdigest()
     namespace: dict[str, Any] = {}
@@ -256,14 +275,15 @@ def sandbox_overhead_ms(runs: int = 2000) -> dict[str, float]:
 
     with SandboxPool(1) as pool:
         for _ in range(200):
-            list(pool.run_chain(ten, "hello world"))
-        one_run = timed(lambda: list(pool.run_chain(one, "hello world")))
-        ten_run = timed(lambda: list(pool.run_chain(ten, "hello world")))
+            list(pool.run_chain(ten, "hello world", key="bench"))
+        one_run = timed(lambda: list(pool.run_chain(one, "hello world", key="bench")))
+        ten_run = timed(lambda: list(pool.run_chain(ten, "hello world", key="bench")))
+        fresh_run = timed(lambda: list(pool.run_chain(one, "hello world")))
     in_process = timed(lambda: namespace["node"]("hello world"))
     return {
-        "per_execution_ms": round(one_run - in_process, 3),
-        "per_extra_node_ms": round((ten_run - one_run) / 9 - in_process, 3),
+        "per_node_ms": round(one_run - in_process, 3),
         "per_node_in_ten_node_run_ms": round(ten_run / 10 - in_process, 3),
+        "fresh_process_ms": round(fresh_run - one_run, 3),
     }
 
 
@@ -289,14 +309,15 @@ def render(result: dict[str, Any]) -> str:
         "",
         f"{result['machine']}; {result['setup']}",
         "",
-        "| chain | executions | exec/s | nodes/s | claim→done p50/p95/p99 ms "
-        "| submit→done p50/p95/p99 ms | node sandbox_ms median |",
-        "|---|---|---|---|---|---|---|",
+        "| chain | sandbox process | executions | exec/s | nodes/s "
+        "| claim→done p50/p95/p99 ms | submit→done p50/p95/p99 ms | node sandbox_ms median |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for size in result["executor"]:
         claim, submit_ = size["claim_to_completion_ms"], size["submit_to_completion_ms"]
         lines.append(
-            f"| {size['nodes']} nodes | {size['executions']} ({size['succeeded']} ok) "
+            f"| {size['nodes']} nodes | {size.get('sandbox', '')} "
+            f"| {size['executions']} ({size['succeeded']} ok) "
             f"| {size['executions_per_s']} | {size['nodes_per_s']} "
             f"| {claim['p50']} / {claim['p95']} / {claim['p99']} "
             f"| {submit_['p50']} / {submit_['p95']} / {submit_['p99']} "
@@ -308,9 +329,9 @@ def render(result: dict[str, Any]) -> str:
         "CPU time per execution (ms), and the executions/s that CPU time allows on "
         f"{cores} cores with nothing else running:",
         "",
-        "| chain | executor | sandboxes | PostgreSQL (its backends) | PgBouncer | total "
-        "| CPU-bound executions/s |",
-        "|---|---|---|---|---|---|---|",
+        "| chain | sandbox process | executor | sandboxes | PostgreSQL (its backends) "
+        "| PgBouncer | total | CPU-bound executions/s |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for size in result["executor"]:
         cpu = size.get("cpu_ms_per_execution") or {}
@@ -319,7 +340,8 @@ def render(result: dict[str, Any]) -> str:
         total = sum(cpu.values())
         bound = f"{cores * 1000 / total:.0f}" if total else "—"
         lines.append(
-            f"| {size['nodes']} nodes | {cpu['executor']} | {cpu['sandboxes']} "
+            f"| {size['nodes']} nodes | {size.get('sandbox', '')} "
+            f"| {cpu['executor']} | {cpu['sandboxes']} "
             f"| {cpu['postgres']} | {cpu['pgbouncer']} | {total:.3f} | {bound} |"
         )
     pgq = result["pgqueuer"]
@@ -333,14 +355,18 @@ def render(result: dict[str, Any]) -> str:
     ]
     for size in result["executor"]:
         ratio = size["executions_per_s"] / pgq["jobs_per_s"]
-        lines.append(f"| {size['nodes']}-node executions/s ÷ jobs/s | {ratio:.3f} |")
+        lines.append(
+            f"| {size['nodes']}-node executions/s ({size.get('sandbox', '')}) ÷ jobs/s "
+            f"| {ratio:.3f} |"
+        )
     overhead = result["sandbox_overhead_ms"]
     lines += [
         "",
         "Sandbox overhead over an in-process call (trivial node, medians): "
-        f"**{overhead['per_node_in_ten_node_run_ms']} ms per node** of a ten-node run; "
-        f"{overhead['per_extra_node_ms']} ms per extra node; "
-        f"{overhead['per_execution_ms']} ms per execution (its fresh process, one node).",
+        f"**{overhead['per_node_ms']} ms per node** (one-node run), "
+        f"{overhead['per_node_in_ten_node_run_ms']} ms per node of a ten-node run; "
+        f"a fresh process (another user's or chain's run) adds "
+        f"{overhead['fresh_process_ms']} ms per execution.",
         "",
         "Targets: ≥ 200 ten-node executions/s; p95 claim→completion ≤ 100 ms; "
         "per-node overhead ≤ 1 ms median.",
@@ -352,6 +378,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench/executor/run.sh")
     parser.add_argument("--executions", type=int, default=500, help="per chain size")
     parser.add_argument("--sizes", default="1,10,30")
+    parser.add_argument(
+        "--fresh-sizes",
+        default="10",
+        help="sizes also measured with a fresh sandbox process per execution (no submitter)",
+    )
     parser.add_argument("--pgqueuer-jobs", type=int, default=5000)
     parser.add_argument(
         "--admin-url",
@@ -369,6 +400,7 @@ def main(argv: list[str] | None = None) -> int:
     direct, bouncer = url_for(arguments.admin_url, name), url_for(arguments.pgbouncer_url, name)
     engine = create_db_engine(bouncer, pgbouncer=True, pool_size=2)
     sizes = [int(size) for size in arguments.sizes.split(",")]
+    cold_sizes = [int(size) for size in arguments.fresh_sizes.split(",") if size]
     try:
         with tempfile.TemporaryDirectory(prefix="cp-bench-") as workdir:
             supervisor = start_supervisor(bouncer, direct, Path(workdir))
@@ -376,10 +408,12 @@ def main(argv: list[str] | None = None) -> int:
                 logger.info("warming up")
                 measure_size(engine, 1, 50)
                 executor = []
-                for nodes in sizes:
+                submitter = seed_submitter(engine)
+                runs = [(n, submitter) for n in sizes] + [(n, None) for n in cold_sizes]
+                for nodes, by in runs:
                     logger.info("%d-node chains: %d executions", nodes, arguments.executions)
                     executor.append(
-                        measure_size(engine, nodes, arguments.executions, supervisor.pid, name)
+                        measure_size(engine, nodes, arguments.executions, supervisor.pid, name, by)
                     )
             finally:
                 supervisor.send_signal(signal.SIGTERM)

@@ -44,7 +44,7 @@ class ExecutorSettings(BaseSettings):
         default_factory=lambda: os.cpu_count() or 1, ge=1, description="Worker processes."
     )
     executor_concurrency: int = Field(
-        default=2, ge=1, le=64, description="Executions one worker runs at once (= sandboxes)."
+        default=4, ge=1, le=64, description="Executions one worker runs at once (= sandboxes)."
     )
     executor_batch_size: int = Field(default=8, ge=1, description="Most executions per claim.")
     executor_prefetch: int = Field(

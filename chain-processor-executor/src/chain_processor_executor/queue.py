@@ -69,6 +69,16 @@ class ClaimedExecution:
     started_at: datetime
     metadata: dict[str, Any] = field(default_factory=dict)
     """The execution's metadata: the API stores ``request_id`` and ``traceparent`` there."""
+    created_by_id: uuid.UUID | None = None
+    """Who submitted it: with the chain version, the trust domain of its sandbox runs."""
+
+    @property
+    def trust_domain(self) -> str | None:
+        """Runs that may share a sandbox process (one user's runs of one chain version), or
+        ``None`` when the submitter is unknown (the run then gets a process of its own)."""
+        if self.created_by_id is None:
+            return None
+        return f"{self.created_by_id}:{self.strategy_version_id}"
 
 
 def claim_executions(
@@ -110,6 +120,7 @@ def claim_executions(
             Execution.created_at,
             Execution.started_at,
             Execution.metadata_json.label("metadata"),
+            Execution.created_by_id,
         )
     )
     claimed = [ClaimedExecution(**row._asdict()) for row in connection.execute(statement)]

@@ -226,7 +226,11 @@ class _Runner:
             return None
         calls = [StepCall(s.code_hash, s.code, s.config, s.timeout_s) for s in steps]
         results = self.pool.run_chain(
-            calls, text, self.control.cancel, idle_s=self.settings.progress_flush_s
+            calls,
+            text,
+            self.control.cancel,
+            idle_s=self.settings.progress_flush_s,
+            key=self.claimed.trust_domain,
         )
         index, started, clock = 0, utcnow(), time.monotonic()
         try:

@@ -29,8 +29,10 @@ import json
 import os
 import resource
 import shutil
+import signal
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from types import CodeType
 from typing import IO, Any
 
@@ -294,35 +296,140 @@ def confine_run(workdir: str) -> None:  # pragma: no cover - sandbox only
     sys.addaudithook(audit_hook(workdir))
 
 
-def serve(  # pragma: no cover - sandbox only; its parts are tested directly
-    requests: IO[bytes], replies: int, control: int, host: NodeHost, workdir: str
-) -> None:
-    """The zygote's loop: compile what a request brings, fork a fresh process that runs the
-    steps and sends each node's reply on ``replies``, wait for it, clean the working
-    directory, and report how it ended on ``control`` (which the fork closes before running
-    any node code, so no node can forge the end of a run)."""
-    while (request := read_frame(requests)) is not None:
-        problems: dict[str, str] = {}
-        for step in request["steps"]:
-            problem = host.compile(step["hash"], step.get("code"))
-            if problem is not None:
-                problems[step["hash"]] = problem
+@dataclass
+class WarmRun:
+    """A fork kept between runs of one trust domain (``key``): it reads its requests from
+    ``requests`` and writes a byte on ``done`` after each run; ``hashes`` is what it can run."""
+
+    key: str
+    pid: int
+    requests: int
+    done: int
+    hashes: frozenset[str]
+    runs: int = 0
+
+
+class Zygote:  # pragma: no cover - sandbox only; its parts are tested directly
+    """The zygote's loop: compile what a request brings, then run its steps in a fork that
+    sends each node's reply on ``replies``, and report the end of the run on ``control``
+    (which a fork closes before running any node code, so no node can fake the end of a
+    run; see the module docstring).
+
+    A request with a ``key`` (one user's runs of one chain version) may reuse the fork that
+    ran the previous request of the same key, up to ``max_warm_runs`` runs; any other
+    request, and a ``retire`` request, first kills that fork. Without a key, a run gets a
+    fork of its own that ends with it."""
+
+    def __init__(
+        self, host: NodeHost, replies: int, control: int, workdir: str, max_warm_runs: int
+    ) -> None:
+        self.host, self.replies, self.control = host, replies, control
+        self.workdir, self.max_warm_runs = workdir, max_warm_runs
+        self.warm: WarmRun | None = None
+
+    def serve(self, requests: IO[bytes]) -> None:
+        self.requests = requests
+        while (request := read_frame(requests)) is not None:
+            seq = request["seq"]
+            if request.get("retire"):
+                self.retire()
+                self.report({"seq": seq, "retired": True})
+                continue
+            problems: dict[str, str] = {}
+            for step in request["steps"]:
+                problem = self.host.compile(step["hash"], step.get("code"))
+                if problem is not None:
+                    problems[step["hash"]] = problem
+            key = request.get("key")
+            hashes = {step["hash"] for step in request["steps"]}
+            warm = self.warm
+            if warm is not None and (
+                warm.key != key or warm.runs >= self.max_warm_runs or not hashes <= warm.hashes
+            ):
+                self.retire()
+            if key is None:
+                self.run_once(request, problems)
+            else:
+                self.run_warm(key, request, problems)
+
+    def report(self, record: dict[str, Any]) -> None:
+        write_all(self.control, encode_frame(record))
+
+    def run_once(self, request: dict[str, Any], problems: dict[str, str]) -> None:
         gc.freeze()  # fewer copy-on-write faults in the fork
         pid = os.fork()
         if pid == 0:
-            code = 0
-            try:
-                os.close(control)
-                requests.close()
-                confine_run(workdir)
-                run_steps(host, request, problems, lambda m: write_all(replies, encode_frame(m)))
-            except BaseException:
-                code = 70
-            finally:
-                os._exit(code)
+            self.in_fork(lambda: self.run(request, problems))
         _pid, status = os.waitpid(pid, 0)
-        clean_workdir(workdir)
-        write_all(control, encode_frame({"seq": request["seq"], **exit_status(status)}))
+        clean_workdir(self.workdir)
+        self.report({"seq": request["seq"], **exit_status(status)})
+
+    def run_warm(self, key: str, request: dict[str, Any], problems: dict[str, str]) -> None:
+        if self.warm is None:
+            requests_read, requests_write = os.pipe()
+            done_read, done_write = os.pipe()
+            gc.freeze()
+            pid = os.fork()
+            if pid == 0:
+                os.close(requests_write)
+                os.close(done_read)
+                self.in_fork(lambda: self.serve_warm(requests_read, done_write))
+            os.close(requests_read)
+            os.close(done_write)
+            hashes = frozenset(self.host.compiled) | frozenset(self.host.problems)
+            self.warm = WarmRun(key, pid, requests_write, done_read, hashes)
+        warm = self.warm
+        warm.runs += 1
+        try:
+            write_all(warm.requests, encode_frame({**request, "problems": problems}))
+            finished = os.read(warm.done, 1) == b"d"
+        except OSError:
+            finished = False
+        if finished:
+            clean_workdir(self.workdir)
+            self.report({"seq": request["seq"], "exit": 0, "warm": True})
+            return
+        status = self.retire()
+        self.report({"seq": request["seq"], **exit_status(status)})
+
+    def serve_warm(self, requests: int, done: int) -> None:
+        stream = os.fdopen(requests, "rb")
+        while (request := read_frame(stream)) is not None:
+            self.run(request, request.pop("problems"))
+            os.write(done, b"d")
+
+    def run(self, request: dict[str, Any], problems: dict[str, str]) -> None:
+        run_steps(self.host, request, problems, lambda m: write_all(self.replies, encode_frame(m)))
+
+    def in_fork(self, work: Callable[[], None]) -> None:
+        code = 0
+        try:
+            os.close(self.control)
+            self.requests.close()
+            if self.warm is not None:
+                os.close(self.warm.requests)
+                os.close(self.warm.done)
+            confine_run(self.workdir)
+            work()
+        except BaseException:
+            code = 70
+        finally:
+            os._exit(code)
+
+    def retire(self) -> int:
+        """Kill the warm fork, if any; its wait status (0 when there was none)."""
+        warm, self.warm = self.warm, None
+        if warm is None:
+            return 0
+        os.close(warm.requests)
+        os.close(warm.done)
+        try:
+            os.kill(warm.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        _pid, status = os.waitpid(warm.pid, 0)
+        clean_workdir(self.workdir)
+        return status
 
 
 def main() -> None:  # pragma: no cover - sandbox only; its parts are tested directly
@@ -343,7 +450,7 @@ def main() -> None:  # pragma: no cover - sandbox only; its parts are tested dir
     isolation = confine(settings)
     host = NodeHost(settings["max_output_bytes"])
     write_all(replies, encode_frame({"ready": True, "isolation": isolation}))
-    serve(requests, replies, control, host, workdir)
+    Zygote(host, replies, control, workdir, settings["max_warm_runs"]).serve(requests)
 
 
 if __name__ == "__main__":

@@ -53,6 +53,9 @@ class SandboxLimits:
     """How long a new sandbox may take to say it is ready."""
     end_timeout_s: float = 5.0
     """How long a run's process may take to end after its last reply."""
+    max_warm_runs: int = 100
+    """Runs of one trust domain (one user, one chain version) a kept fork may serve in a
+    row before a fresh one replaces it."""
     max_cached_nodes: int = 1000
     """Compiled node versions a sandbox keeps; past this it is replaced by a fresh one."""
 

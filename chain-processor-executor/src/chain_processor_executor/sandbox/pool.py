@@ -81,25 +81,36 @@ class SandboxPool:
         input_text: str,
         cancel: threading.Event | None = None,
         idle_s: float | None = None,
+        key: str | None = None,
     ) -> Iterator[RunResult | None]:
-        """:meth:`SandboxProcess.run_chain` in a borrowed sandbox, handed back (or replaced)
-        when the iterator ends or is closed."""
-        process = self._acquire()
+        """:meth:`SandboxProcess.run_chain` in a borrowed sandbox (one that keeps a fork of
+        ``key`` when there is one), handed back (or replaced) when the iterator ends or is
+        closed."""
+        process = self._acquire(key)
         reason = "unknown"
         try:
-            for result in process.run_chain(steps, input_text, cancel, idle_s):
+            for result in process.run_chain(steps, input_text, cancel, idle_s, key):
                 if result is not None:
                     reason = result.reason.value if result.reason else "protocol"
                 yield result
         finally:
             self._release(process, reason)
 
-    def _acquire(self) -> SandboxProcess:
+    def _acquire(self, key: str | None = None) -> SandboxProcess:
         with self._condition:
             while not self._idle and not self._missing:
                 self._condition.wait()
             if self._idle:
-                return self._idle.pop()
+                # a sandbox keeping a fork of this key, else one keeping none, else any
+                ranked = sorted(
+                    range(len(self._idle)),
+                    key=lambda i: (
+                        self._idle[i].warm_key != key or key is None,
+                        self._idle[i].warm_key is not None,
+                        -i,
+                    ),
+                )
+                return self._idle.pop(ranked[0])
             slot = self._missing.pop()
         try:
             return SandboxProcess(self.limits, slot, self.python)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import secrets
 import select
 import shutil
 import signal
@@ -82,6 +83,8 @@ class SandboxProcess:
         self.loaded: set[str] = set()
         self.broken = False
         self._seq = 0
+        self.warm_key: str | None = None
+        """The trust domain whose runs the zygote's kept fork serves, if it keeps one."""
         self.workdir = tempfile.mkdtemp(prefix=f"cp-sandbox-{slot}-")
         uid = limits.uid_base + slot if limits.uid_base is not None and os.geteuid() == 0 else None
         if uid is not None:
@@ -97,6 +100,7 @@ class SandboxProcess:
             "max_output_bytes": limits.max_output_bytes,
             "uid": uid,
             "control_fd": control_write,
+            "max_warm_runs": limits.max_warm_runs,
         }
         try:
             self.process = subprocess.Popen(
@@ -161,17 +165,28 @@ class SandboxProcess:
         input_text: str,
         cancel: threading.Event | None = None,
         idle_s: float | None = None,
+        key: str | None = None,
     ) -> Iterator[RunResult | None]:
         """Run ``steps`` in order, each on the previous output, and yield each node's result
         as soon as it is known, up to and including the first failure; yield ``None`` when
         ``idle_s`` passed with no news. Never raises for what a node did. Closing the
-        iterator early kills a run still going."""
-        self._seq += 1
+        iterator early kills a run still going.
+
+        Runs with the same ``key`` (one trust domain: one user's runs of one chain version)
+        may share a fork, one after the other; a run of another key, or without one, never
+        meets a process that ran node code before it."""
+        started = time.monotonic()
+        if self.warm_key is not None and self.warm_key != key and not self._retire():
+            self.kill()
+            yield RunResult.failed(Reason.CRASHED, "The sandbox could not be reset")
+            return
+        self._seq = secrets.randbits(52)  # unguessable: a fork cannot answer a run it never saw
         cap = self.limits.max_cached_nodes
         if len(self.loaded) + len(steps) > cap:
             self.broken = True  # recycled when handed back: its compiled code is dropped
         request = {
             "seq": self._seq,
+            "key": key,
             "input": input_text,
             "steps": [
                 {
@@ -183,7 +198,7 @@ class SandboxProcess:
                 for step in steps
             ],
         }
-        started = time.monotonic()
+        self.warm_key = None  # until the zygote says it kept the fork
         try:
             assert self.process.stdin is not None
             self.process.stdin.write(child.encode_frame(request))
@@ -193,7 +208,7 @@ class SandboxProcess:
         self.loaded.update(step.code_hash for step in steps)
         done = False
         try:
-            yield from self._replies(steps, started, cancel, idle_s)
+            yield from self._replies(steps, started, cancel, idle_s, key)
             done = True
         finally:
             if not done:
@@ -205,6 +220,7 @@ class SandboxProcess:
         started: float,
         cancel: threading.Event | None,
         idle_s: float | None,
+        key: str | None,
     ) -> Iterator[RunResult | None]:
         index, node_started, last_news = 0, started, started
         while index < len(steps):
@@ -227,10 +243,9 @@ class SandboxProcess:
             if reply is _Event.ENDED:
                 yield self._ended(node_started)
                 return
-            if not isinstance(reply, dict) or (reply.get("seq"), reply.get("index")) != (
-                self._seq,
-                index,
-            ):
+            if isinstance(reply, dict) and reply.get("seq") != self._seq and now < deadline:
+                continue  # written for an earlier run of this trust domain: not this run's
+            if not isinstance(reply, dict) or reply.get("index") != index:
                 yield self._crashed(node_started, None)
                 return
             result = self._result(reply, elapsed)
@@ -239,7 +254,7 @@ class SandboxProcess:
                 break
             index += 1
             node_started = last_news = now
-        self._await_end(time.monotonic() + self.limits.end_timeout_s)
+        self._await_end(time.monotonic() + self.limits.end_timeout_s, key)
 
     def _ended(self, started: float) -> RunResult:
         """The fork ended before answering for the current node: say how."""
@@ -258,7 +273,24 @@ class SandboxProcess:
             Reason.CRASHED, f"The node's process ended without a result ({how})", elapsed
         )
 
-    def _await_end(self, deadline: float) -> None:
+    def _retire(self) -> bool:
+        """Have the zygote kill the fork it keeps, then drop whatever that fork wrote."""
+        self._seq = secrets.randbits(52)
+        try:
+            assert self.process.stdin is not None
+            self.process.stdin.write(child.encode_frame({"seq": self._seq, "retire": True}))
+        except (BrokenPipeError, OSError):
+            return False
+        deadline = time.monotonic() + self.limits.end_timeout_s
+        while self._next_frame(deadline, None, watch_control=True) is not _Event.ENDED:
+            if time.monotonic() > deadline:
+                return False
+        record = self._control_record()
+        self._data.clear()
+        self.warm_key = None
+        return record is not None and record.get("retired") is True
+
+    def _await_end(self, deadline: float, key: str | None) -> None:
         """Wait for the zygote's end-of-run record and drop whatever else the fork wrote."""
         while True:
             reply = self._next_frame(deadline, None, watch_control=True)
@@ -266,8 +298,11 @@ class SandboxProcess:
                 self.kill()
                 return
             if reply is _Event.ENDED:
-                if self._control_record() is None:
+                record = self._control_record()
+                if record is None:
                     self.kill()
+                elif record.get("warm") is True:
+                    self.warm_key = key
                 self._data.clear()
                 return
             if not isinstance(reply, dict):
