@@ -157,6 +157,18 @@ class Worker:
                 control=control,
                 connections=self.connections,
             )
+        except SQLAlchemyError as error:
+            # the database is away, full or read-only: the run is handed back (or, if that
+            # fails too, its lease expires and the reaper hands it back)
+            logger.warning(
+                "database unavailable during a run",
+                extra={
+                    "action": "execution_database_error",
+                    "execution_id": str(execution.id),
+                    "error": type(error).__name__,
+                },
+            )
+            self._hand_back([execution.id])
         except Exception:
             logger.exception(
                 "execution crashed the runner",
@@ -230,6 +242,9 @@ class Worker:
                 )
                 outbox.enqueue_webhooks(connection, handed)  # the cancelled ones
                 return handed
-        except SQLAlchemyError:
-            logger.exception("hand back failed", extra={"action": "hand_back_failed"})
+        except SQLAlchemyError as error:
+            logger.warning(
+                "hand back failed; the lease will expire",
+                extra={"action": "hand_back_failed", "error": type(error).__name__},
+            )
             return []

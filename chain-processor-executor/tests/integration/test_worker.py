@@ -126,3 +126,33 @@ def test_a_worker_whose_supervisor_died_stops_by_itself(database: Database, tmp_
     thread.start()
     thread.join(60)
     assert not thread.is_alive() and worker.stopping.is_set()
+
+
+def test_a_database_error_during_a_run_hands_it_back_without_a_traceback(
+    engine: Engine,
+    start_worker: Callable[..., Worker],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from chain_processor_executor import worker as worker_module
+
+    failures = iter([OperationalError("UPDATE", {}, Exception("disk full"))])
+
+    def flaky(*args: object, **kwargs: object) -> object:
+        error = next(failures, None)
+        if error is not None:
+            raise error
+        return real(*args, **kwargs)
+
+    real = worker_module.run_execution
+    monkeypatch.setattr(worker_module, "run_execution", flaky)
+    execution_id = submit(engine, make_chain(engine, [UPPER]))
+    with caplog.at_level("WARNING", logger="chain_processor_executor.worker"):
+        start_worker()
+        wait_for(lambda: status(engine, execution_id) == "succeeded")
+    message = "database unavailable during a run"
+    record = next(r for r in caplog.records if r.getMessage() == message)
+    assert record.levelname == "WARNING" and record.exc_info is None
+    assert execution(engine, execution_id).attempts == 1  # handed back without counting
