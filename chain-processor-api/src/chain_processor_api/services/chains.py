@@ -27,9 +27,9 @@ from chain_processor_core.exceptions.errors import (
     ChainValidationError,
     FieldError,
     InvalidConfigError,
-    ValidationError,
     NodeLoadError,
     NodeNotFoundError,
+    ValidationError,
 )
 from chain_processor_core.lib_chains.builtins import get_builtin
 from chain_processor_core.lib_chains.contract import check_node_code
