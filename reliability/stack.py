@@ -308,6 +308,8 @@ class Stack:
                 "API_PORT": str(self.api_port),
                 "LOGIN_MAX_ATTEMPTS_PER_ADDRESS": "100000",
                 "LOG_LEVEL": "WARNING",
+                # schemathesis opens the live streams too: end them fast, clients reconnect
+                "LIVE_STREAM_MAX_SECONDS": "2",
                 **self.api_env,
             }
         )
