@@ -21,6 +21,7 @@ import asyncio
 import logging
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from bench.harness import client, load, procs, report, stack
@@ -75,10 +76,20 @@ def options(argv: list[str] | None) -> argparse.Namespace:
         arguments.drain_timeout = min(arguments.drain_timeout, 30.0)
         arguments.users = min(arguments.users, 10)
         arguments.soak_minutes = min(arguments.soak_minutes, 0.5)
+        # The spec's loads: enough to exercise every path without waiting on a backlog.
+        arguments.rate_s1 = min(arguments.rate_s1, 20.0)
+        arguments.rate_s2 = min(arguments.rate_s2, 10.0)
+        arguments.rate_s3 = min(arguments.rate_s3, 5.0)
+        arguments.soak_rate = min(arguments.soak_rate, 5.0)
     return arguments
 
 
-async def bench(arguments: argparse.Namespace, the_stack: stack.Stack) -> dict[str, Any]:
+async def bench(
+    arguments: argparse.Namespace,
+    the_stack: stack.Stack,
+    checkpoint: Callable[[dict[str, Any]], None],
+) -> dict[str, Any]:
+    """Run the scenarios; ``checkpoint`` gets the results so far after each one."""
     async with client.client(the_stack.api_url) as http:
         admin = await client.login(http, stack.ADMIN_EMAIL, the_stack.admin_password)
         catalog = await client.create_catalog(http, admin)
@@ -118,6 +129,7 @@ async def bench(arguments: argparse.Namespace, the_stack: stack.Stack) -> dict[s
             }
             if name == "soak":
                 results[name]["executor_rss_series"] = rss_series(sampler)
+            checkpoint(results)
         return results
 
 
@@ -179,22 +191,30 @@ def main(argv: list[str] | None = None) -> int:
     stack.raise_on_sigterm()
     before = report.machine()
     api_env = dict(item.split("=", 1) for item in arguments.api_env)
-    with stack.running_stack(
-        arguments.admin_url, arguments.pgbouncer_url, executor=True, api_env=api_env
-    ) as the_stack:
-        scenarios = asyncio.run(bench(arguments, the_stack))
-    result = {
+    result: dict[str, Any] = {
         "kind": "soak" if arguments.soak else "system",
-        "machine": {**before, "load_average_after": report.machine()["load_average"]},
+        "machine": {**before, "load_average_after": None},
         "options": {k: v for k, v in vars(arguments).items() if not k.endswith("_url")},
         "setup": f"single API process (uvicorn{api_settings(api_env)}) and executor "
         f"supervisor with EXECUTOR_WORKERS={os.environ.get('EXECUTOR_WORKERS', 'cpu count')}, "
         "both through PgBouncer (transaction pooling); one load generator on the same machine",
         "slo": SLO,
-        "scenarios": scenarios,
+        "scenarios": {},
     }
+    timestamp = report.stamp()
+
+    def checkpoint(scenarios: dict[str, Any]) -> None:
+        result["machine"]["load_average_after"] = report.machine()["load_average"]
+        result["scenarios"] = scenarios
+        report.write(result["kind"], result, render_system(result), timestamp)
+
+    with stack.running_stack(
+        arguments.admin_url, arguments.pgbouncer_url, executor=True, api_env=api_env
+    ) as the_stack:
+        asyncio.run(bench(arguments, the_stack, checkpoint))
+    result["machine"]["load_average_after"] = report.machine()["load_average"]
     markdown = render_system(result)
-    json_path, md_path = report.write(result["kind"], result, markdown)
+    json_path, md_path = report.write(result["kind"], result, markdown, timestamp)
     sys.stdout.write(markdown)
     sys.stdout.write(f"\nwritten: {json_path} and {md_path.name}\n")
     return 0

@@ -65,8 +65,15 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def write(name: str, result: dict[str, Any], markdown: str) -> tuple[Path, Path]:
-    timestamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+def stamp() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def write(
+    name: str, result: dict[str, Any], markdown: str, timestamp: str | None = None
+) -> tuple[Path, Path]:
+    """Write (or overwrite: a run rewrites its files after each scenario) the results."""
+    timestamp = timestamp or stamp()
     RESULTS.mkdir(parents=True, exist_ok=True)
     json_path = RESULTS / f"{name}-{timestamp}.json"
     md_path = RESULTS / f"{name}-{timestamp}.md"
