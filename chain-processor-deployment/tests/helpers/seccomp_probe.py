@@ -4,9 +4,11 @@ python3-seccomp) as an unprivileged user; prints the errno of each attempt as JS
 
 import ctypes
 import json
+import os
 import subprocess
 import sys
 import threading
+import time
 
 import seccomp
 
@@ -43,6 +45,11 @@ def main() -> None:
     thread = threading.Thread(target=lambda: None)
     thread.start()
     thread.join()
+    # join() returns before the kernel thread is gone, and unshare(CLONE_NEWUSER) refuses a
+    # multi-threaded caller (EINVAL): wait until this process is single-threaded again
+    deadline = time.monotonic() + 5
+    while len(os.listdir("/proc/self/task")) > 1 and time.monotonic() < deadline:
+        time.sleep(0.001)
     result = {
         "unshare_user_net": errno_of(libc.unshare, CLONE_NEWUSER | CLONE_NEWNET),
         "unshare_mount_namespace": errno_of(libc.unshare, CLONE_NEWNS),
