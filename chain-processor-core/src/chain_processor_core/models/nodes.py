@@ -48,7 +48,7 @@ class NodeUpdate(Schema):
     code: Code | None = None
     tags: Tags | None = None
     metadata: Metadata | None = None
-    is_active: bool | None = None
+    is_active: bool | None = Field(default=None, strict=True)
 
 
 class NodePublic(PublicSchema):

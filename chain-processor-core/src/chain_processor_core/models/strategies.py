@@ -29,8 +29,8 @@ MAX_CHAIN_NODES = 100
 class CanvasPosition(Schema):
     """Where the designer draws a step."""
 
-    x: float = Field(allow_inf_nan=False)
-    y: float = Field(allow_inf_nan=False)
+    x: float = Field(allow_inf_nan=False, strict=True)
+    y: float = Field(allow_inf_nan=False, strict=True)
 
 
 class StrategyNodeIn(Schema):
@@ -64,7 +64,7 @@ class StrategyUpdate(Schema):
     description: Description | None = None
     tags: Tags | None = None
     metadata: Metadata | None = None
-    is_active: bool | None = None
+    is_active: bool | None = Field(default=None, strict=True)
     nodes: StrategyNodes | None = None
 
 

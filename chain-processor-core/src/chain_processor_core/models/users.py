@@ -19,7 +19,7 @@ class UserCreate(Schema):
     password: Password
     full_name: FullName | None = None
     roles: list[Role] = Field(default_factory=lambda: [Role.VIEWER], min_length=1)
-    is_active: bool = True
+    is_active: bool = Field(default=True, strict=True)
 
 
 class UserUpdate(Schema):
@@ -28,7 +28,7 @@ class UserUpdate(Schema):
     email: EmailStr | None = Field(default=None, max_length=255)
     full_name: FullName | None = None
     roles: list[Role] | None = Field(default=None, min_length=1)
-    is_active: bool | None = None
+    is_active: bool | None = Field(default=None, strict=True)
     preferences: dict[str, Any] | None = None
 
 
