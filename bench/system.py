@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -90,7 +91,7 @@ async def bench(
     checkpoint: Callable[[dict[str, Any]], None],
 ) -> dict[str, Any]:
     """Run the scenarios; ``checkpoint`` gets the results so far after each one."""
-    async with client.client(the_stack.api_url) as http:
+    async with contextlib.AsyncExitStack() as clients, client.client(the_stack.api_url) as http:
         admin = await client.login(http, stack.ADMIN_EMAIL, the_stack.admin_password)
         catalog = await client.create_catalog(http, admin)
         wanted = [name.strip().upper() for name in arguments.scenarios.split(",")]
@@ -98,6 +99,9 @@ async def bench(
         users = max(SPREAD, arguments.users if "S4" in wanted else 0)
         logger.info("signing in %d users", users)
         tokens = await client.create_users(http, admin, users)
+        per_user = [
+            await clients.enter_async_context(client.client(the_stack.api_url)) for _ in tokens
+        ]
         design = client.Design(http, catalog)
         await design.seed(tokens[0])
         groups = process_groups(the_stack)
@@ -112,8 +116,8 @@ async def bench(
                 for label, length in lengths.items()
             }
             design = client.Design(http, catalog, design.nodes, design.chains)
-            target = load.Target(http, ws_url, admin, tokens[:user_count], chains,
-                                 design, the_stack.direct_url)  # fmt: skip
+            target = load.Target(http, ws_url, admin, tokens[:user_count], per_user[:user_count],
+                                 chains, design, the_stack.direct_url)  # fmt: skip
             logger.info("%s: %s", name, SLO.get(name, {}).get("what", name))
             duration = arguments.soak_minutes * 60 if name == "soak" else arguments.duration
             async with procs.Sampler(groups) as sampler:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -53,15 +54,18 @@ def options(argv: list[str] | None) -> argparse.Namespace:
 
 
 async def drive(arguments: argparse.Namespace, the_stack: stack.Stack) -> dict[str, Any]:
-    async with client.client(the_stack.api_url) as http:
+    async with contextlib.AsyncExitStack() as clients, client.client(the_stack.api_url) as http:
         admin = await client.login(http, stack.ADMIN_EMAIL, the_stack.admin_password)
         catalog = await client.create_catalog(http, admin)
         tokens = await client.create_users(http, admin, USERS)
+        per_user = [
+            await clients.enter_async_context(client.client(the_stack.api_url)) for _ in tokens
+        ]
         design = client.Design(http, catalog)
         await design.seed(tokens[0])
         chain = await client.create_chain(http, admin, catalog, 10, "api")
         ws_url = the_stack.api_url.replace("http://", "ws://")
-        target = load.Target(http, ws_url, admin, tokens, {"10": chain["id"]}, design,
+        target = load.Target(http, ws_url, admin, tokens, per_user, {"10": chain["id"]}, design,
                              the_stack.direct_url)  # fmt: skip
         phases: dict[str, Any] = {}
         logger.info("design operations at %g/s", arguments.design_rate)

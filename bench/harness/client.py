@@ -37,9 +37,16 @@ DESIGN_MIX = {  # operation: weight (reads 70 %, writes 30 %)
 }
 
 
-def client(base_url: str) -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
-    return httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60)
+DEADLINE_S = 30.0
+"""A request unanswered this long is given up and counted as a ``timeout`` error (the spec's
+worst max is 10 s; waiting longer only piles up requests in the generator)."""
+
+
+def client(base_url: str, connections: int = 100) -> httpx.AsyncClient:
+    """One client per user: its own connections, as separate browsers would have (one pool
+    for thousands of waiting requests also costs the generator quadratic time)."""
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    return httpx.AsyncClient(base_url=base_url, limits=limits, timeout=DEADLINE_S + 30)
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -112,7 +119,11 @@ async def timed(
 ) -> httpx.Response | None:
     """Await ``request`` and record its latency from the scheduled send time."""
     try:
-        response: httpx.Response = await request
+        async with asyncio.timeout(DEADLINE_S):
+            response: httpx.Response = await request
+    except TimeoutError:
+        samples.failed("timeout", time.perf_counter() - scheduled)
+        return None
     except httpx.HTTPError as error:
         samples.failed(type(error).__name__, time.perf_counter() - scheduled)
         return None
@@ -150,29 +161,26 @@ class Design:
     def pick(self) -> str:
         return self.rng.choices(list(DESIGN_MIX), weights=list(DESIGN_MIX.values()))[0]
 
-    async def run(self, op: str, token: str, scheduled: float) -> None:
+    async def run(self, op: str, http: httpx.AsyncClient, token: str, scheduled: float) -> None:
+        """One ``op`` as the user of ``token``, through that user's client ``http``."""
         samples, headers = self.samples[op], bearer(token)
         if op in ("list_nodes", "list_chains"):
             path = "/nodes" if op == "list_nodes" else "/chains"
             await timed(
-                samples, scheduled, self.http.get(API + path, params={"limit": 50}, headers=headers)
+                samples, scheduled, http.get(API + path, params={"limit": 50}, headers=headers)
             )
         elif op in ("get_node", "get_chain"):
             pool, path = (self.nodes, "/nodes") if op == "get_node" else (self.chains, "/chains")
             target = self.rng.choice(pool)
             await timed(
-                samples, scheduled, self.http.get(f"{API}{path}/{target['id']}", headers=headers)
+                samples, scheduled, http.get(f"{API}{path}/{target['id']}", headers=headers)
             )
         elif op == "create_node":
             body = {"name": f"bench-new-{uuid.uuid4().hex[:8]}", "code": USER_NODES["swapcase"]}
-            await timed(
-                samples, scheduled, self.http.post(f"{API}/nodes", json=body, headers=headers)
-            )
+            await timed(samples, scheduled, http.post(f"{API}/nodes", json=body, headers=headers))
         elif op == "create_chain":
             body = {"name": f"bench-new-{uuid.uuid4().hex[:8]}", "nodes": self.catalog.steps(5)}
-            await timed(
-                samples, scheduled, self.http.post(f"{API}/chains", json=body, headers=headers)
-            )
+            await timed(samples, scheduled, http.post(f"{API}/chains", json=body, headers=headers))
         else:
             pool, path = (self.nodes, "/nodes") if op == "update_node" else (self.chains, "/chains")
             if not pool:  # every object is being updated: skip rather than race
@@ -187,7 +195,7 @@ class Design:
                 response = await timed(
                     samples,
                     scheduled,
-                    self.http.patch(f"{API}{path}/{target['id']}", json=body, headers=headers),
+                    http.patch(f"{API}{path}/{target['id']}", json=body, headers=headers),
                 )
                 if response is not None:
                     target = response.json()

@@ -31,9 +31,12 @@ class Target:
     """What the run talks to."""
 
     http: httpx.AsyncClient
+    """The harness's own client (reading results)."""
     ws_url: str
     admin_token: str
     tokens: list[str]
+    clients: list[httpx.AsyncClient]
+    """One client per user, as ``tokens``."""
     chains: dict[str, str]
     """Chain label → chain id (one chain per label and scenario)."""
     design: client.Design | None
@@ -142,12 +145,12 @@ async def run(
         token = target.tokens[user]
         if stream == "design":
             assert target.design is not None
-            await target.design.run(target.design.pick(), token, scheduled)
+            await target.design.run(target.design.pick(), target.clients[user], token, scheduled)
             return
         label = stream.removeprefix("exec:")
         i = next(counter)
         execution_id = await client.submit(
-            target.http, token, target.chains[label], submit[label], scheduled, i
+            target.clients[user], token, target.chains[label], submit[label], scheduled, i
         )
         if execution_id is None:
             return

@@ -34,6 +34,8 @@ from chain_processor_db.seed import seed
 from chain_processor_db.session import create_db_engine
 
 logger = logging.getLogger("bench.stack")
+_STARTED: list[subprocess.Popen[bytes]] = []
+_DATABASES: list[tuple[str, str]] = []
 BIN = Path(sys.executable).parent
 ADMIN_EMAIL = "bench-admin@example.com"
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -73,6 +75,7 @@ def running_stack(
     with contextlib.ExitStack() as cleanup:
         logs = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="cp-bench-")))
         _create_database(admin_url, name)
+        _DATABASES.append((admin_url, name))
         cleanup.callback(_drop_database, admin_url, name)
         direct, bouncer = url_for(admin_url, name), url_for(pgbouncer_url, name)
         _migrate_and_seed(direct, password)
@@ -155,6 +158,7 @@ def _start(
             command, env=environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
     logger.info("%s started (pid %d)", name, process.pid)
+    _STARTED.append(process)
     return process
 
 
@@ -192,9 +196,28 @@ def _wait_healthy(api_url: str, api: subprocess.Popen[bytes], logs: Path) -> Non
 
 
 def raise_on_sigterm() -> None:
-    """Turn SIGTERM into KeyboardInterrupt, so ``kill`` cleans up like Ctrl-C does."""
+    """Turn SIGTERM into KeyboardInterrupt, so ``kill`` cleans up like Ctrl-C does. A second
+    Ctrl-C or SIGTERM (when the orderly way takes too long) kills what this run started and
+    drops its database at once."""
+    interrupted = False
 
     def handler(signum: int, frame: object) -> None:
+        nonlocal interrupted
+        if interrupted:
+            _abort()
+        interrupted = True
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def _abort() -> None:
+    for process in _STARTED:
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+    for admin_url, name in _DATABASES:
+        with contextlib.suppress(psycopg.Error):
+            _drop_database(admin_url, name)
+    os._exit(130)
