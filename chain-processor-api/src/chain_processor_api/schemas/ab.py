@@ -12,8 +12,15 @@ from chain_processor_core.models import ExecutionPublic
 from chain_processor_core.models.common import NoNul, PublicSchema, Schema
 from chain_processor_core.models.executions import InputText
 from chain_processor_core.models.status import NodeExecutionStatus
+from chain_processor_core.utils.semver import SEMVER_PATTERN
 
-VersionText = Annotated[str, StringConstraints(min_length=1, max_length=64), NoNul]
+VersionText = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64),
+    NoNul,
+    Field(json_schema_extra={"pattern": SEMVER_PATTERN}),
+]
+"""A semantic version (checked by the service, with its own message; the pattern documents it)."""
 
 
 class AbArm(Schema):

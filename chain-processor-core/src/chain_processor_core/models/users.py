@@ -15,7 +15,7 @@ FullName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=25
 
 
 class UserCreate(Schema):
-    email: EmailStr = Field(max_length=255)
+    email: EmailStr = Field(max_length=254)
     password: Password
     full_name: FullName | None = None
     roles: list[Role] = Field(default_factory=lambda: [Role.VIEWER], min_length=1)
@@ -25,7 +25,7 @@ class UserCreate(Schema):
 class UserUpdate(Schema):
     """What an admin may change on a user; every field is optional."""
 
-    email: EmailStr | None = Field(default=None, max_length=255)
+    email: EmailStr | None = Field(default=None, max_length=254)
     full_name: FullName | None = None
     roles: list[Role] | None = Field(default=None, min_length=1)
     is_active: bool | None = Field(default=None, strict=True)

@@ -31,6 +31,11 @@ _VERSION = re.compile(
     rf"(?:\+(?P<build>{_BUILD_ID}(?:\.{_BUILD_ID})*))?",
     re.ASCII,
 )
+SEMVER_PATTERN = (
+    rf"^(?:{_NUMBER})\.(?:{_NUMBER})\.(?:{_NUMBER})"
+    rf"(?:-{_PRERELEASE_ID}(?:\.{_PRERELEASE_ID})*)?(?:\+{_BUILD_ID}(?:\.{_BUILD_ID})*)?$"
+)
+"""The same grammar as a plain, anchored pattern (for OpenAPI documents)."""
 _PRERELEASE = re.compile(rf"{_PRERELEASE_ID}(?:\.{_PRERELEASE_ID})*", re.ASCII)
 _BUILD = re.compile(rf"{_BUILD_ID}(?:\.{_BUILD_ID})*", re.ASCII)
 

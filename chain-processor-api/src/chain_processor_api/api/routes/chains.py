@@ -27,12 +27,15 @@ from chain_processor_core.models import (
     StrategyUpdate,
     StrategyVersionPublic,
 )
+from chain_processor_core.utils.semver import SEMVER_PATTERN
 from chain_processor_db.models import ChainStrategy, StrategyVersion
 from chain_processor_db.repositories import strategies as strategies_repo
 
 router = APIRouter(prefix="/chains", tags=["chains"])
 
-VersionQuery = Annotated[str, Query(min_length=1, max_length=64)]
+VersionQuery = Annotated[
+    str, Query(min_length=1, max_length=64, json_schema_extra={"pattern": SEMVER_PATTERN})
+]
 
 
 @router.get("", response_model=Page[StrategyPublic])

@@ -20,12 +20,15 @@ from chain_processor_api.schemas.versions import Deletion, RollbackRequest, Vers
 from chain_processor_api.services.diff import field_changes, unified_diff
 from chain_processor_core.exceptions.errors import ConflictError, NodeLoadError
 from chain_processor_core.models import NodeCreate, NodePublic, NodeUpdate, NodeVersionPublic, Page
+from chain_processor_core.utils.semver import SEMVER_PATTERN
 from chain_processor_db.models import Node
 from chain_processor_db.repositories import nodes as nodes_repo
 
 router = APIRouter(prefix="/nodes", tags=["nodes"])
 
-VersionQuery = Annotated[str, Query(min_length=1, max_length=64)]
+VersionQuery = Annotated[
+    str, Query(min_length=1, max_length=64, json_schema_extra={"pattern": SEMVER_PATTERN})
+]
 
 
 @router.get("", response_model=Page[NodePublic])
