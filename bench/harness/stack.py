@@ -52,6 +52,15 @@ class Stack:
     api: subprocess.Popen[bytes]
     executor: subprocess.Popen[bytes] | None
     logs: Path
+    api_env: dict[str, str]
+
+    def restart_api(self) -> None:
+        """A fresh API process on the same port, settings and key (tokens stay valid): what
+        one scenario left queued in the old one (abandoned requests are still served) must
+        not slow the next."""
+        _stop(self.api, "api", self.logs)
+        self.api = _start("api", [str(BIN / "chain-processor-api")], self.api_env, self.logs)
+        _wait_healthy(self.api_url, self.api, self.logs)
 
 
 def url_for(server: str, database: str) -> str:
@@ -86,21 +95,16 @@ def running_stack(
             "DATABASE_LISTEN_URL": direct,
             "ENVIRONMENT": "production",
         }
-        api = _start(
-            "api",
-            [str(BIN / "chain-processor-api")],
-            {
-                **common,
-                "API_PORT": str(port),
-                "SECRET_KEY": secrets.token_urlsafe(48),
-                "ACCESS_TOKEN_EXPIRE_MINUTES": "240",
-                # Every benchmark user signs in from 127.0.0.1.
-                "LOGIN_MAX_ATTEMPTS_PER_ADDRESS": "100000",
-                **(api_env or {}),
-            },
-            logs,
-        )
-        cleanup.callback(_stop, api, "api", logs)
+        settings = {
+            **common,
+            "API_PORT": str(port),
+            "SECRET_KEY": secrets.token_urlsafe(48),
+            "ACCESS_TOKEN_EXPIRE_MINUTES": "240",
+            # Every benchmark user signs in from 127.0.0.1.
+            "LOGIN_MAX_ATTEMPTS_PER_ADDRESS": "100000",
+            **(api_env or {}),
+        }
+        api = _start("api", [str(BIN / "chain-processor-api")], settings, logs)
         supervisor = None
         if executor:
             supervisor = _start(
@@ -118,7 +122,9 @@ def running_stack(
             cleanup.callback(_stop, supervisor, "executor", logs)
         api_url = f"http://127.0.0.1:{port}"
         _wait_healthy(api_url, api, logs)
-        yield Stack(name, direct, bouncer, api_url, password, api, supervisor, logs)
+        the_stack = Stack(name, direct, bouncer, api_url, password, api, supervisor, logs, settings)
+        cleanup.callback(lambda: _stop(the_stack.api, "api", logs))  # the current one
+        yield the_stack
 
 
 def _create_database(admin_url: str, name: str) -> None:
@@ -152,7 +158,7 @@ def _start(
         "LANG": os.environ.get("LANG", "C.UTF-8"),
         **env,
     }
-    with (logs / f"{name}.log").open("wb") as log:
+    with (logs / f"{name}.log").open("ab") as log:
         # Its own session: a Ctrl-C reaches the harness only, which then stops it in order.
         process = subprocess.Popen(
             command, env=environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
