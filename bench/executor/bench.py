@@ -431,8 +431,8 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "timestamp": timestamp,
         "machine": f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}",
-        "setup": "executor: supervisor with EXECUTOR_WORKERS=2 (default concurrency and batch) "
-        "through PgBouncer (transaction pooling), burst submission",
+        "setup": "executor: supervisor with EXECUTOR_WORKERS=2 (default concurrency, prefetch, "
+        "batch) through PgBouncer (transaction pooling), burst submission",
         "executor": executor,
         "pgqueuer": pgq,
         "pgqueuer_version": version("pgqueuer"),
