@@ -148,6 +148,8 @@ class Design:
         default_factory=lambda: {op: Samples() for op in DESIGN_MIX}
     )
     rng: random.Random = field(default_factory=lambda: random.Random(7))
+    ids: dict[str, list[str]] = field(default_factory=lambda: {"/nodes": [], "/chains": []})
+    """Every seeded id, for reads (the pools above empty while updates are in flight)."""
 
     async def seed(self, token: str, nodes: int = 20, chains: int = 20) -> None:
         for _ in range(nodes):
@@ -155,8 +157,11 @@ class Design:
             response = await self.http.post(f"{API}/nodes", json=body, headers=bearer(token))
             response.raise_for_status()
             self.nodes.append(response.json())
+            self.ids["/nodes"].append(response.json()["id"])
         for _ in range(chains):
-            self.chains.append(await create_chain(self.http, token, self.catalog, 5, "design"))
+            chain = await create_chain(self.http, token, self.catalog, 5, "design")
+            self.chains.append(chain)
+            self.ids["/chains"].append(chain["id"])
 
     def pick(self) -> str:
         return self.rng.choices(list(DESIGN_MIX), weights=list(DESIGN_MIX.values()))[0]
@@ -170,8 +175,8 @@ class Design:
                 samples, scheduled, http.get(API + path, params={"limit": 50}, headers=headers)
             )
         elif op in ("get_node", "get_chain"):
-            pool, path = (self.nodes, "/nodes") if op == "get_node" else (self.chains, "/chains")
-            target = self.rng.choice(pool)
+            path = "/nodes" if op == "get_node" else "/chains"
+            target = {"id": self.rng.choice(self.ids[path])}
             await timed(
                 samples, scheduled, http.get(f"{API}{path}/{target['id']}", headers=headers)
             )

@@ -80,6 +80,7 @@ class Outcome:
             "generator_lag": {
                 "worst_ms": round(self.lag.worst_s * 1000, 1),
                 "late_10ms": self.lag.late,
+                "crashed": self.lag.crashed,
             },
             "executions": {
                 label: {

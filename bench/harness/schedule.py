@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import heapq
+import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+logger = logging.getLogger("bench.schedule")
 
 
 @dataclass(frozen=True, order=True)
@@ -65,6 +67,8 @@ class Lag:
     worst_s: float = 0.0
     late: int = 0
     """Arrivals sent more than 10 ms after their scheduled time."""
+    crashed: int = 0
+    """Arrivals whose ``fire`` raised (a harness bug: logged, never silent)."""
 
 
 async def drive(
@@ -85,9 +89,19 @@ async def drive(
         late = clock() - scheduled
         lag.worst_s = max(lag.worst_s, late)
         lag.late += late > 0.010
-        task = asyncio.create_task(fire(item, scheduled))
+        task = asyncio.create_task(_guarded(fire, item, scheduled, lag))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
     if tasks:
         await asyncio.gather(*tasks)
     return lag
+
+
+async def _guarded(
+    fire: Callable[[T, float], Awaitable[None]], item: T, scheduled: float, lag: Lag
+) -> None:
+    try:
+        await fire(item, scheduled)
+    except Exception:
+        lag.crashed += 1
+        logger.exception("an arrival crashed the harness")
