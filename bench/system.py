@@ -96,7 +96,7 @@ async def bench(
         catalog = await client.create_catalog(http, admin)
         wanted = [name.strip().upper() for name in arguments.scenarios.split(",")]
         # S1-S3 come from SPREAD users (no one user's rate limit decides the figures).
-        users = max(SPREAD, arguments.users if "S4" in wanted else 0)
+        users = max(SPREAD, arguments.users if "S4" in wanted and not arguments.soak else 0)
         logger.info("signing in %d users", users)
         tokens = await client.create_users(http, admin, users)
         per_user = [
