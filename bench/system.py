@@ -117,7 +117,7 @@ async def bench(
                 ]
                 for label, length in lengths.items()
             }
-            design = client.Design(http, catalog, design.nodes, design.chains)
+            design = design.fresh()
             target = load.Target(http, ws_url, admin, tokens[:user_count], per_user[:user_count],
                                  chains, design, the_stack.direct_url)  # fmt: skip
             logger.info("%s: %s", name, SLO.get(name, {}).get("what", name))

@@ -163,6 +163,10 @@ class Design:
             self.chains.append(chain)
             self.ids["/chains"].append(chain["id"])
 
+    def fresh(self) -> Design:
+        """The same nodes and chains, with new samples (one scenario's figures each)."""
+        return Design(self.http, self.catalog, self.nodes, self.chains, ids=self.ids)
+
     def pick(self) -> str:
         return self.rng.choices(list(DESIGN_MIX), weights=list(DESIGN_MIX.values()))[0]
 

@@ -107,3 +107,15 @@ def test_results_are_written_as_json_without_infinity(tmp_path, monkeypatch):
     assert json.loads(json_path.read_text()) == {"p99": "inf", "rows": [[1, "inf"]]}
     assert md_path.read_text() == "# x\n"
     assert json_path.name.startswith("system-") and md_path.suffix == ".md"
+
+
+def test_a_fresh_design_keeps_the_objects_and_starts_new_samples():
+    from bench.harness.client import Catalog, Design
+
+    design = Design(http=None, catalog=Catalog([], []))  # type: ignore[arg-type]
+    design.ids["/nodes"].append("n1")
+    design.samples["get_node"].ok(0.1)
+    fresh = design.fresh()
+    assert fresh.ids["/nodes"] == ["n1"]
+    assert fresh.nodes is design.nodes
+    assert fresh.samples["get_node"].count == 0
