@@ -55,6 +55,7 @@ def create_app(
         settings.database_url,
         pgbouncer=settings.database_pgbouncer,
         pool_size=settings.database_pool_size,
+        pool_timeout=settings.database_pool_timeout_s,
     )
 
     @asynccontextmanager

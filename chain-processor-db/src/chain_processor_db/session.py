@@ -48,9 +48,11 @@ def create_db_engine(
     pgbouncer: bool = False,
     pool_size: int = 10,
     max_overflow: int = 10,
+    pool_timeout: float = 30.0,
     echo: bool = False,
 ) -> Engine:
-    """An engine for ``url`` with the settings its database needs."""
+    """An engine for ``url`` with the settings its database needs; a checkout waits at most
+    ``pool_timeout`` seconds for a free connection."""
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _create_sqlite_engine(parsed, echo=echo)
@@ -62,6 +64,7 @@ def create_db_engine(
         connect_args=connect_args,
         pool_size=pool_size,
         max_overflow=max_overflow,
+        pool_timeout=pool_timeout,
         pool_pre_ping=True,
         echo=echo,
     )

@@ -5,13 +5,17 @@ Tests swap ``get_session`` (and nothing else) with ``app.dependency_overrides``.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
+from fastapi.routing import APIRoute
 from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 
@@ -39,9 +43,15 @@ def get_settings(connection: HTTPConnection) -> Settings:
     return settings
 
 
-def get_session(connection: HTTPConnection) -> Iterator[Session]:
-    """A session per request; the handler commits, anything uncommitted is rolled back."""
+async def get_session(connection: HTTPConnection) -> AsyncIterator[Session]:
+    """A session per request; the handler commits, anything uncommitted is rolled back.
+
+    An async dependency on purpose: opening and closing the session then need no threadpool
+    thread. A sync one closes in a thread of its own after the handler returned, so under
+    load a request kept its connection while it waited for a free thread, while every
+    thread waited for a connection (a deadlock broken only by the pool timeout)."""
     with connection.app.state.session_factory() as session:
+        watch_writes(session)
         yield session
 
 
@@ -91,9 +101,61 @@ def get_current_user(
     request: Request, session: SessionDep, settings: SettingsDep, token: TokenDep
 ) -> User:
     user, session_id = authenticate(session, settings, token)
+    end_read(session)
     request.state.auth_session_id = session_id
     request.state.user = user
     return user
+
+
+def watch_writes(session: Session) -> None:
+    """Note in ``session.info["wrote"]`` whether the open transaction has written anything."""
+    session.info["wrote"] = False
+
+    def wrote(*_args: object) -> None:
+        session.info["wrote"] = True
+
+    def ended(*_args: object) -> None:
+        session.info["wrote"] = False
+
+    event.listen(session, "after_flush", wrote)
+    event.listen(session, "after_commit", ended)
+    event.listen(session, "after_rollback", ended)
+
+
+def end_read(session: Session) -> None:
+    """End a transaction that only read, keeping what was loaded, so the connection goes back
+    to the pool before the request waits for another thread (for its handler, or for the
+    serialization of its answer). A transaction that wrote is left to its handler."""
+    if not session.in_transaction() or session.info.get("wrote"):
+        return
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire_on_commit
+
+
+class ReleasingRoute(APIRoute):
+    """A route whose synchronous handler ends its reading transaction before it returns:
+    FastAPI serializes a synchronous handler's answer in another threadpool call, and a
+    request must not hold a connection while it waits for a thread."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not inspect.iscoroutinefunction(endpoint):
+            endpoint = _releasing(endpoint)
+        super().__init__(path, endpoint, **kwargs)
+
+
+def _releasing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(endpoint)
+    def handler(*args: Any, **kwargs: Any) -> Any:
+        result = endpoint(*args, **kwargs)
+        for value in kwargs.values():
+            if isinstance(value, Session):
+                end_read(value)
+        return result
+
+    return handler
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -42,6 +42,13 @@ class Settings(BaseSettings):
         description="DATABASE_URL points at PgBouncer in transaction pooling mode.",
     )
     database_pool_size: int = Field(default=10, ge=1, le=200, description="Connections kept.")
+    database_pool_timeout_s: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        description="How long a request waits for a free connection before it is answered"
+        " 503 (an overloaded API sheds load rather than queueing it for half a minute).",
+    )
     database_listen_url: str | None = Field(
         default=None,
         description="Direct PostgreSQL URL for LISTEN (live progress); DATABASE_URL when "

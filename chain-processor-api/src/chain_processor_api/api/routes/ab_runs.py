@@ -9,14 +9,21 @@ import uuid
 
 from fastapi import APIRouter, Request, status
 
-from chain_processor_api.api.deps import AuditDep, EditorUser, SessionDep, TraceDep, ViewerUser
+from chain_processor_api.api.deps import (
+    AuditDep,
+    EditorUser,
+    ReleasingRoute,
+    SessionDep,
+    TraceDep,
+    ViewerUser,
+)
 from chain_processor_api.schemas.ab import AbRunCreate, AbRunPublic, AbRunSummary
 from chain_processor_api.schemas.paging import Limit, Offset
 from chain_processor_api.services import ab as ab_service
 from chain_processor_core.models import Page
 from chain_processor_db.repositories import ab as ab_repo
 
-router = APIRouter(prefix="/ab-runs", tags=["ab-runs"])
+router = APIRouter(prefix="/ab-runs", tags=["ab-runs"], route_class=ReleasingRoute)
 
 
 @router.post("", response_model=AbRunPublic, status_code=status.HTTP_201_CREATED)

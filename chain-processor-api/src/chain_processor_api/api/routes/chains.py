@@ -8,7 +8,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 
-from chain_processor_api.api.deps import AuditDep, EditorUser, SessionDep, ViewerUser
+from chain_processor_api.api.deps import (
+    AuditDep,
+    EditorUser,
+    ReleasingRoute,
+    SessionDep,
+    ViewerUser,
+)
 from chain_processor_api.schemas.chains import (
     ChainDocument,
     ChainValidationRequest,
@@ -31,7 +37,7 @@ from chain_processor_core.utils.semver import SEMVER_PATTERN
 from chain_processor_db.models import ChainStrategy, StrategyVersion
 from chain_processor_db.repositories import strategies as strategies_repo
 
-router = APIRouter(prefix="/chains", tags=["chains"])
+router = APIRouter(prefix="/chains", tags=["chains"], route_class=ReleasingRoute)
 
 VersionQuery = Annotated[
     str, Query(min_length=1, max_length=64, json_schema_extra={"pattern": SEMVER_PATTERN})

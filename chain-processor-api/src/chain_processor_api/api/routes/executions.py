@@ -20,6 +20,7 @@ from starlette.websockets import WebSocketDisconnect
 from chain_processor_api.api.deps import (
     AuditDep,
     EditorUser,
+    ReleasingRoute,
     SessionDep,
     SessionFactoryDep,
     SettingsDep,
@@ -53,7 +54,7 @@ from chain_processor_core.models.status import ExecutionStatus
 from chain_processor_db.models import ChainExecution, User
 from chain_processor_db.repositories import executions as executions_repo
 
-router = APIRouter(prefix="/executions", tags=["executions"])
+router = APIRouter(prefix="/executions", tags=["executions"], route_class=ReleasingRoute)
 
 
 @router.post(

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
 from chain_processor_api import __version__
-from chain_processor_api.api.deps import SessionDep, SettingsDep
+from chain_processor_api.api.deps import ReleasingRoute, SessionDep, SettingsDep
 from chain_processor_api.services.health import (
     DetailedHealth,
     check_database,
@@ -21,7 +21,7 @@ from chain_processor_api.services.health import (
     check_queue,
 )
 
-router = APIRouter(prefix="/health", tags=["health"])
+router = APIRouter(prefix="/health", tags=["health"], route_class=ReleasingRoute)
 
 
 class Liveness(BaseModel):

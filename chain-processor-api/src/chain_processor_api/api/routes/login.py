@@ -13,6 +13,7 @@ from chain_processor_api.api.deps import (
     ClientAddress,
     CurrentSessionId,
     CurrentUser,
+    ReleasingRoute,
     SessionDep,
     SettingsDep,
     ThrottleDep,
@@ -28,7 +29,7 @@ from chain_processor_db.models.auth import AuthSession
 from chain_processor_db.repositories.auth import revoke_auth_session
 from chain_processor_db.repositories.users import get_user_by_email, record_login
 
-router = APIRouter(prefix="/login", tags=["login"])
+router = APIRouter(prefix="/login", tags=["login"], route_class=ReleasingRoute)
 logger = logging.getLogger(__name__)
 
 _UNAUTHORIZED: dict[int | str, dict[str, Any]] = {

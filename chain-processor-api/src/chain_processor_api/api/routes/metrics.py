@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-router = APIRouter(tags=["health"])
+from chain_processor_api.api.deps import ReleasingRoute
+
+router = APIRouter(tags=["health"], route_class=ReleasingRoute)
 
 
 @router.get(

@@ -11,7 +11,7 @@ import uuid
 
 from fastapi import APIRouter, Request
 
-from chain_processor_api.api.deps import EditorUser, SessionDep
+from chain_processor_api.api.deps import EditorUser, ReleasingRoute, SessionDep
 from chain_processor_api.schemas.node_runs import (
     CodeTestRunRequest,
     NodeTestRunRequest,
@@ -20,7 +20,7 @@ from chain_processor_api.schemas.node_runs import (
 from chain_processor_api.services.sandbox import SandboxRunner, TestRun
 from chain_processor_db.repositories import nodes as nodes_repo
 
-router = APIRouter(prefix="/nodes", tags=["nodes"])
+router = APIRouter(prefix="/nodes", tags=["nodes"], route_class=ReleasingRoute)
 
 
 @router.post("/test-run", response_model=NodeTestRunResult)

@@ -14,7 +14,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from chain_processor_api.api.deps import AuditDep, EditorUser, SessionDep, ViewerUser
+from chain_processor_api.api.deps import (
+    AuditDep,
+    EditorUser,
+    ReleasingRoute,
+    SessionDep,
+    ViewerUser,
+)
 from chain_processor_api.schemas.paging import Limit, Offset
 from chain_processor_api.schemas.versions import Deletion, RollbackRequest, VersionDiff
 from chain_processor_api.services.diff import field_changes, unified_diff
@@ -24,7 +30,7 @@ from chain_processor_core.utils.semver import SEMVER_PATTERN
 from chain_processor_db.models import Node
 from chain_processor_db.repositories import nodes as nodes_repo
 
-router = APIRouter(prefix="/nodes", tags=["nodes"])
+router = APIRouter(prefix="/nodes", tags=["nodes"], route_class=ReleasingRoute)
 
 VersionQuery = Annotated[
     str, Query(min_length=1, max_length=64, json_schema_extra={"pattern": SEMVER_PATTERN})

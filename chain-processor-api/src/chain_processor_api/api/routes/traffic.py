@@ -10,7 +10,13 @@ import uuid
 
 from fastapi import APIRouter, status
 
-from chain_processor_api.api.deps import AuditDep, EditorUser, SessionDep, ViewerUser
+from chain_processor_api.api.deps import (
+    AuditDep,
+    EditorUser,
+    ReleasingRoute,
+    SessionDep,
+    ViewerUser,
+)
 from chain_processor_api.schemas.ab import (
     TrafficSplitPublic,
     TrafficSplitUpdate,
@@ -23,7 +29,7 @@ from chain_processor_db.models import TrafficSplit
 from chain_processor_db.repositories import ab as ab_repo
 from chain_processor_db.repositories.strategies import get_strategy
 
-router = APIRouter(prefix="/chains", tags=["chains"])
+router = APIRouter(prefix="/chains", tags=["chains"], route_class=ReleasingRoute)
 
 
 @router.get("/{chain_id:uuid}/traffic-split", response_model=TrafficSplitPublic)

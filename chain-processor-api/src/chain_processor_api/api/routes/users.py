@@ -11,6 +11,7 @@ from chain_processor_api.api.deps import (
     AuditDep,
     ClientAddress,
     CurrentUser,
+    ReleasingRoute,
     SessionDep,
     SettingsDep,
     ThrottleDep,
@@ -36,7 +37,7 @@ from chain_processor_db.models import User
 from chain_processor_db.repositories import users as users_repo
 from chain_processor_db.repositories.auth import revoke_user_sessions
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = APIRouter(prefix="/users", tags=["users"], route_class=ReleasingRoute)
 
 
 @router.get("/me", response_model=UserPublic)
