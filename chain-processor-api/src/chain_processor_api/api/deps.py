@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import inspect
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Annotated, Any
 
@@ -43,13 +43,10 @@ def get_settings(connection: HTTPConnection) -> Settings:
     return settings
 
 
-async def get_session(connection: HTTPConnection) -> AsyncIterator[Session]:
+def get_session(connection: HTTPConnection) -> Iterator[Session]:
     """A session per request; the handler commits, anything uncommitted is rolled back.
-
-    An async dependency on purpose: opening and closing the session then need no threadpool
-    thread. A sync one closes in a thread of its own after the handler returned, so under
-    load a request kept its connection while it waited for a free thread, while every
-    thread waited for a connection (a deadlock broken only by the pool timeout)."""
+    The reads of the auth dependency and of a handler end before the request waits for
+    another thread (see :func:`end_read`), so no request holds a connection meanwhile."""
     with connection.app.state.session_factory() as session:
         watch_writes(session)
         yield session
