@@ -9,9 +9,9 @@ if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
   echo "bootstrap: Python 3.11 or newer is needed (set PYTHON=/path/to/python3.11)" >&2
   exit 1
 fi
-if [ ! -x .venv/bin/python ]; then
-  echo "bootstrap: creating .venv"
-  "$python" -m venv .venv
+if [ ! -x .venv/bin/python ] || [ ! -x .venv/bin/pip ]; then
+  echo "bootstrap: creating .venv"  # also after a creation that was interrupted
+  "$python" -m venv --clear .venv
 fi
 
 packages=()
