@@ -203,7 +203,7 @@ class SandboxProcess:
             assert self.process.stdin is not None
             self.process.stdin.write(child.encode_frame(request))
         except (BrokenPipeError, OSError):
-            yield self._crashed(started, None)
+            yield self._crashed(started)
             return
         self.loaded.update(step.code_hash for step in steps)
         done = False
@@ -246,7 +246,7 @@ class SandboxProcess:
             if isinstance(reply, dict) and reply.get("seq") != self._seq and now < deadline:
                 continue  # written for an earlier run of this trust domain: not this run's
             if not isinstance(reply, dict) or reply.get("index") != index:
-                yield self._crashed(node_started, None)
+                yield self._crashed(node_started)
                 return
             result = self._result(reply, elapsed)
             yield result
@@ -261,7 +261,7 @@ class SandboxProcess:
         status = self._control_record()
         elapsed = (time.monotonic() - started) * 1000
         if status is None:
-            return self._crashed(started, None)
+            return self._crashed(started)
         self._data.clear()
         if status.get("signal") == signal.SIGXCPU:
             return RunResult.failed(Reason.TIMEOUT, "The node used up its CPU time", elapsed)
@@ -321,8 +321,8 @@ class SandboxProcess:
         error = f"{error_type}: {text}" if error_type and text else error_type or text
         return RunResult.failed(reason, error or reason.value, elapsed)
 
-    def _crashed(self, started: float, status: int | None) -> RunResult:
-        status = self.kill() if status is None else status
+    def _crashed(self, started: float) -> RunResult:
+        status = self.kill()
         elapsed = (time.monotonic() - started) * 1000
         if status == -signal.SIGXCPU:
             return RunResult.failed(Reason.TIMEOUT, "The node used up its CPU time", elapsed)

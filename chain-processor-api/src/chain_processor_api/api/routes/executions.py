@@ -108,7 +108,6 @@ def read_executions(
 def read_executions_events(
     request: Request,
     _user: StreamViewer,
-    session: SessionDep,
     factory: SessionFactoryDep,
     settings: SettingsDep,
     status: ExecutionStatus | None = None,
@@ -120,7 +119,6 @@ def read_executions_events(
     ``snapshot`` (``{data, count}``), then ``created`` and ``updated`` events with an
     execution each. The stream ends after ``LIVE_STREAM_MAX_SECONDS``; EventSource
     reconnects. The token may be passed as ``?access_token=``."""
-    session.commit()  # release the connection: the stream loads with short sessions
     hub: ExecutionEvents = request.app.state.execution_events
     followed = ExecutionFilter(
         status=status, strategy_id=strategy_id, created_by_id=created_by_id, limit=limit
@@ -266,7 +264,6 @@ def read_execution_events(
     public shapes, the current state first, until the execution ends. The token may be
     passed as ``?access_token=`` (EventSource cannot send headers)."""
     executions_repo.get_execution(session=session, execution_id=execution_id)
-    session.commit()  # release the connection: the stream loads with short sessions
     hub: ExecutionEvents = request.app.state.execution_events
 
     async def stream() -> AsyncIterator[str]:
