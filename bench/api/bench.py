@@ -17,10 +17,11 @@ import contextlib
 import logging
 import os
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from bench.api import middleware
-from bench.harness import client, load, report, stack
+from bench.harness import client, load, procs, report, stack
 from bench.harness.render import render_api
 from bench.harness.stats import summarize
 
@@ -54,6 +55,7 @@ def options(argv: list[str] | None) -> argparse.Namespace:
 
 
 async def drive(arguments: argparse.Namespace, the_stack: stack.Stack) -> dict[str, Any]:
+    """The load phases' summaries and the API's CPU time per request in each."""
     async with contextlib.AsyncExitStack() as clients, client.client(the_stack.api_url) as http:
         admin = await client.login(http, stack.ADMIN_EMAIL, the_stack.admin_password)
         catalog = await client.create_catalog(http, admin)
@@ -68,19 +70,42 @@ async def drive(arguments: argparse.Namespace, the_stack: stack.Stack) -> dict[s
         target = load.Target(http, ws_url, admin, tokens, per_user, {"10": chain["id"]}, design,
                              the_stack.direct_url)  # fmt: skip
         phases: dict[str, Any] = {}
+        cpu: dict[str, float | None] = {}
         logger.info("design operations at %g/s", arguments.design_rate)
-        outcome = await load.run(
-            target, {"design": arguments.design_rate}, arguments.duration,
-            watching=load.Watching(), drain_timeout_s=0, follow_completion=False,
-        )  # fmt: skip
+        with api_cpu(the_stack, cpu, "design"):
+            outcome = await load.run(
+                target, {"design": arguments.design_rate}, arguments.duration,
+                watching=load.Watching(), drain_timeout_s=0, follow_completion=False,
+            )  # fmt: skip
         phases["design"] = outcome.summary(design)["design"]
         logger.info("execution submits at %g/s", arguments.submit_rate)
-        outcome = await load.run(
-            target, {"exec:10": arguments.submit_rate}, arguments.duration,
-            watching=load.Watching(), drain_timeout_s=0, follow_completion=False,
-        )  # fmt: skip
+        with api_cpu(the_stack, cpu, "submit"):
+            outcome = await load.run(
+                target, {"exec:10": arguments.submit_rate}, arguments.duration,
+                watching=load.Watching(), drain_timeout_s=0, follow_completion=False,
+            )  # fmt: skip
         phases["submit"] = {"POST /executions": summarize(outcome.submit["10"], outcome.load_s)}
-        return phases
+        requests = {"design": phases["design"]["all"]["count"],
+                    "submit": phases["submit"]["POST /executions"]["count"]}  # fmt: skip
+        per_request = {
+            phase: round(seconds * 1000 / requests[phase], 2) if seconds and requests[phase]
+            else None
+            for phase, seconds in cpu.items()
+        }  # fmt: skip
+        return {"load": phases, "api_cpu_ms_per_request": per_request}
+
+
+@contextlib.contextmanager
+def api_cpu(the_stack: stack.Stack, into: dict[str, float | None], phase: str) -> Iterator[None]:
+    """CPU seconds the API process spent during the block, stored as ``into[phase]``."""
+    before = procs.read_process(the_stack.api.pid)
+    try:
+        yield
+    finally:
+        after = procs.read_process(the_stack.api.pid)
+        into[phase] = (
+            (after.cpu_ticks - before.cpu_ticks) / procs.TICKS if before and after else None
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     with stack.running_stack(
         arguments.admin_url, arguments.pgbouncer_url, executor=False, api_env=api_env
     ) as the_stack:
-        phases = asyncio.run(drive(arguments, the_stack))
+        measured = asyncio.run(drive(arguments, the_stack))
     logger.info("middleware overhead: %d calls", arguments.middleware_calls)
     overhead = middleware.measure(arguments.middleware_calls)
     settings = "".join(f", {key}={value}" for key, value in sorted(api_env.items()))
@@ -105,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         f"pooling), no executor, {USERS} users round robin; one load generator on the same "
         "machine",
         "rates": {"design": arguments.design_rate, "submit": arguments.submit_rate},
-        "load": phases,
+        **measured,
         "middleware_overhead": overhead,
     }
     markdown = render_api(result)

@@ -114,6 +114,15 @@ def resources_table(scenarios: dict[str, Any]) -> str:
     return table(["process", *names], rows)
 
 
+def _api_cpu(per_request: dict[str, float | None]) -> list[str]:
+    """One line on the API process's CPU time per request in each phase: what bounds how many
+    requests a second one API process can serve."""
+    if not per_request:
+        return []
+    parts = [f"{phase} {cell(ms)} ms" for phase, ms in per_request.items()]
+    return ["", f"API process CPU time per request: {', '.join(parts)}."]
+
+
 def render_api(result: dict[str, Any]) -> str:
     machine = result["machine"]
     rows = []
@@ -139,6 +148,7 @@ def render_api(result: dict[str, Any]) -> str:
         "",
         f"Design operations at {result['rates']['design']}/s: p95 "
         f"{cell(design['p95_ms'])} ms against the target of 50 ms: {design_verdict}.",
+        *_api_cpu(result.get("api_cpu_ms_per_request", {})),
         "",
         "## Middleware overhead (in process, same trivial route through the full app and the "
         "bare router)",

@@ -126,13 +126,12 @@ def _submitted(session: Session, *, priority: int = 0) -> ChainExecution:
     """A run of a new chain, submitted by the editor as the route does: with the request's
     id and W3C trace parent."""
     chain, _ids = _chain(session)
-    execution, _created = executions_service.submit(
+    return executions_service.submit(
         session,
         ExecutionCreate(strategy_id=chain.id, input_text="hello", priority=priority),
         user_id=editor(session).id,
         trace=executions_service.trace_metadata(uuid.uuid4().hex, TRACEPARENT),
-    )
-    return execution
+    ).execution
 
 
 def an_editor_submitted_a_run(session: Session, _settings: Settings, _params: Values) -> Values:

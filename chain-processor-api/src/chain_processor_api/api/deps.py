@@ -1,5 +1,8 @@
 """What handlers receive through ``Depends``, declared once as ``Annotated`` aliases.
 
+Dependencies that neither block nor wait are ``async def``: FastAPI runs those on the event
+loop, where a synchronous one would cost a hop to the threadpool and back on every request.
+
 Tests swap ``get_session`` (and nothing else) with ``app.dependency_overrides``.
 """
 
@@ -28,7 +31,7 @@ from chain_processor_api.services.executions import trace_metadata
 from chain_processor_core.exceptions.errors import NotAuthenticatedError, PermissionDeniedError
 from chain_processor_core.models.common import Role, has_role
 from chain_processor_db.models import User
-from chain_processor_db.repositories.auth import get_auth_session
+from chain_processor_db.repositories.auth import get_session_user
 
 TOKEN_URL = "/api/v1/login/access-token"  # API_PREFIX + the login route
 
@@ -38,7 +41,7 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 SessionFactory = Callable[[], AbstractContextManager[Session]]
 
 
-def get_settings(connection: HTTPConnection) -> Settings:
+async def get_settings(connection: HTTPConnection) -> Settings:
     settings: Settings = connection.app.state.settings
     return settings
 
@@ -52,18 +55,18 @@ def get_session(connection: HTTPConnection) -> Iterator[Session]:
         yield session
 
 
-def get_session_factory(connection: HTTPConnection) -> SessionFactory:
+async def get_session_factory(connection: HTTPConnection) -> SessionFactory:
     """Short sessions on demand, for long-lived streams that must not hold a connection."""
     factory: SessionFactory = connection.app.state.session_factory
     return factory
 
 
-def get_login_throttle(request: Request) -> LoginThrottle:
+async def get_login_throttle(request: Request) -> LoginThrottle:
     throttle: LoginThrottle = request.app.state.login_throttle
     return throttle
 
 
-def get_client_address(request: Request) -> str:
+async def get_client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
@@ -81,15 +84,11 @@ def authenticate(session: Session, settings: Settings, token: str | None) -> tup
     if not token:
         raise NotAuthenticatedError()
     claims = decode_access_token(settings, token)
-    auth_session = get_auth_session(session=session, session_id=claims.session_id)
-    if (
-        auth_session is None
-        or auth_session.user_id != claims.user_id
-        or auth_session.revoked_at is not None
-    ):
+    found = get_session_user(session=session, session_id=claims.session_id, user_id=claims.user_id)
+    if found is None or found[0].revoked_at is not None:
         raise NotAuthenticatedError("The session has ended; sign in again")
-    user = session.get(User, claims.user_id)
-    if user is None or not user.is_active:
+    auth_session, user = found
+    if not user.is_active:
         raise NotAuthenticatedError("The account is not active")
     return user, auth_session.id
 
@@ -172,7 +171,7 @@ def get_stream_user(
     return get_current_user(request, session, settings, token or access_token)
 
 
-def get_auth_session_id(request: Request, _user: CurrentUser) -> uuid.UUID:
+async def get_auth_session_id(request: Request, _user: CurrentUser) -> uuid.UUID:
     session_id: uuid.UUID = request.state.auth_session_id
     return session_id
 
@@ -195,7 +194,7 @@ def check_role(user: User, role: Role) -> User:
 def require_role(role: Role) -> Any:
     """A dependency giving the current user if it holds ``role`` (or a higher one)."""
 
-    def check(user: CurrentUser) -> User:
+    async def check(user: CurrentUser) -> User:
         return check_role(user, role)
 
     return Depends(check)
@@ -206,14 +205,14 @@ EditorUser = Annotated[User, require_role(Role.EDITOR)]
 AdminUser = Annotated[User, require_role(Role.ADMIN)]
 
 
-def _stream_viewer(user: Annotated[User, Depends(get_stream_user)]) -> User:
+async def _stream_viewer(user: Annotated[User, Depends(get_stream_user)]) -> User:
     return check_role(user, Role.VIEWER)
 
 
 StreamViewer = Annotated[User, Depends(_stream_viewer)]
 
 
-def get_audit(request: Request, session: SessionDep, address: ClientAddress) -> Audit:
+async def get_audit(request: Request, session: SessionDep, address: ClientAddress) -> Audit:
     return Audit(
         session=session,
         request_id=request.scope.get("state", {}).get("request_id"),
@@ -225,7 +224,7 @@ def get_audit(request: Request, session: SessionDep, address: ClientAddress) -> 
 AuditDep = Annotated[Audit, Depends(get_audit)]
 
 
-def get_trace(
+async def get_trace(
     request: Request,
     traceparent: Annotated[
         str | None,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -51,18 +52,28 @@ def notify_pending(session: Session, execution: ChainExecution) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Submitted:
+    execution: ChainExecution
+    created: bool
+    """False when a repeated idempotency key returned the first run."""
+    version: str
+    """The chain version a new run pins (that of the first run when ``created`` is False
+    may differ: read it with :func:`view`)."""
+
+
 def submit(
     session: Session,
     execution_in: ExecutionCreate,
     *,
     user_id: uuid.UUID,
     trace: dict[str, str],
-) -> tuple[ChainExecution, bool]:
+) -> Submitted:
     """Queue a run; a repeated idempotency key returns the first run (``created`` False).
 
     Without a ``version``, the chain's traffic split (if any) chooses one.
     """
-    strategy = get_strategy(session=session, strategy_id=execution_in.strategy_id)
+    strategy = get_strategy(session=session, strategy_id=execution_in.strategy_id, with_steps=False)
     execution_in = route(session, execution_in)
     with_trace = execution_in.model_copy(update={"metadata": {**execution_in.metadata, **trace}})
     execution, created = create_execution(
@@ -70,7 +81,7 @@ def submit(
     )
     if created:
         notify_pending(session, execution)
-    return execution, created
+    return Submitted(execution, created, execution_in.version or strategy.current_version)
 
 
 def rerun(
@@ -143,14 +154,18 @@ def views(session: Session, executions: Sequence[ChainExecution]) -> list[Execut
         .where(ChainExecution.id.in_([e.id for e in executions]))
     ).all()
     extra = {row.id: (row.version, row.email) for row in rows}
-    result = []
-    for execution in executions:
-        version, email = extra[execution.id]
-        public = ExecutionPublic.model_validate(execution)
-        result.append(
-            ExecutionView(**public.model_dump(), strategy_version=version, created_by_email=email)
-        )
-    return result
+    return [
+        view_of(ExecutionPublic.model_validate(execution), *extra[execution.id])
+        for execution in executions
+    ]
+
+
+def view_of(public: ExecutionPublic, version: str, email: str | None) -> ExecutionView:
+    """The view of an execution whose chain version and submitter are known already."""
+    # ``public`` is validated and ``version``/``email`` are read from typed columns.
+    return ExecutionView.model_construct(
+        **dict(public), strategy_version=version, created_by_email=email
+    )
 
 
 def view(session: Session, execution: ChainExecution) -> ExecutionView:

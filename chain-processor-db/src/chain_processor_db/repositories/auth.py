@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from chain_processor_db.base import utcnow
 from chain_processor_db.errors import flush, translate_errors
 from chain_processor_db.models.auth import AuthSession, RefreshToken
+from chain_processor_db.models.users import User
 
 
 def create_auth_session(
@@ -36,6 +37,19 @@ def create_auth_session(
 
 def get_auth_session(*, session: Session, session_id: uuid.UUID) -> AuthSession | None:
     return session.get(AuthSession, session_id)
+
+
+def get_session_user(
+    *, session: Session, session_id: uuid.UUID, user_id: uuid.UUID
+) -> tuple[AuthSession, User] | None:
+    """A sign-in session of ``user_id`` with its user, read in one query (what every
+    authenticated request checks); None when there is no such session of that user."""
+    row = session.execute(
+        select(AuthSession, User)
+        .join(User, User.id == AuthSession.user_id)
+        .where(AuthSession.id == session_id, AuthSession.user_id == user_id)
+    ).one_or_none()
+    return None if row is None else (row[0], row[1])
 
 
 def add_refresh_token(

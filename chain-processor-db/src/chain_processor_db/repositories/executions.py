@@ -25,7 +25,7 @@ from chain_processor_core.models.status import ExecutionStatus, check_transition
 from chain_processor_db.base import utcnow
 from chain_processor_db.errors import flush
 from chain_processor_db.models import ChainExecution, ChainStrategy, NodeExecution
-from chain_processor_db.repositories.strategies import get_strategy_version
+from chain_processor_db.repositories.strategies import get_runnable_version_id
 
 
 def create_execution(
@@ -46,27 +46,28 @@ def create_execution(
             return existing, False
     if not strategy.is_active:
         raise ChainValidationError("The chain is not active", field="strategy_id")
-    version = get_strategy_version(
-        session=session, strategy_id=strategy.id, version=execution_in.version
+    version_id = get_runnable_version_id(
+        session=session, strategy=strategy, version=execution_in.version
     )
-    if not version.nodes:
-        raise ChainValidationError("The chain has no nodes to run", field="strategy_id")
     execution = ChainExecution(
         strategy_id=strategy.id,
-        strategy_version_id=version.id,
+        strategy_version_id=version_id,
         input_text=execution_in.input_text,
         priority=execution_in.priority,
         idempotency_key=execution_in.idempotency_key,
         created_by_id=created_by_id,
         metadata_json=dict(execution_in.metadata),
     )
-    try:
+    if execution_in.idempotency_key is None:
+        session.add(execution)
+        flush(session)
+        return execution, True
+    try:  # a savepoint, so that losing a race on the key leaves the transaction usable
         with session.begin_nested():
             session.add(execution)
             flush(session)
     except AlreadyExistsError:
         # Another request with the same key won the race: return what it created.
-        assert execution_in.idempotency_key is not None
         winner = _by_idempotency_key(session, created_by_id, execution_in.idempotency_key)
         if winner is None:  # pragma: no cover - the unique violation says it exists
             raise

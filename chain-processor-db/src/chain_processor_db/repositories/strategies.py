@@ -53,8 +53,13 @@ def create_strategy(
     return strategy
 
 
-def get_strategy(*, session: Session, strategy_id: uuid.UUID) -> ChainStrategy:
-    strategy = session.get(ChainStrategy, strategy_id, options=[selectinload(ChainStrategy.nodes)])
+def get_strategy(
+    *, session: Session, strategy_id: uuid.UUID, with_steps: bool = True
+) -> ChainStrategy:
+    """A chain, with its current steps loaded unless ``with_steps`` is False (a run's submit
+    needs only the chain's row)."""
+    options = [selectinload(ChainStrategy.nodes)] if with_steps else []
+    strategy = session.get(ChainStrategy, strategy_id, options=options)
     if strategy is None:
         raise StrategyNotFoundError()
     return strategy
@@ -189,6 +194,31 @@ def get_strategy_version(
     if found is None:
         raise VersionNotFoundError(f"The chain has no version {version}")
     return found
+
+
+def get_runnable_version_id(
+    *, session: Session, strategy: ChainStrategy, version: str | None = None
+) -> uuid.UUID:
+    """The id of the chain version a new run pins (``version``, or the current one), read in
+    one query with a check that it has steps, without loading them."""
+    version = strategy.current_version if version is None else version
+    parse_version(version)
+    has_steps = (
+        select(StrategyVersionNode.id)
+        .where(StrategyVersionNode.strategy_version_id == StrategyVersion.id)
+        .exists()
+    )
+    row = session.execute(
+        select(StrategyVersion.id, has_steps).where(
+            StrategyVersion.strategy_id == strategy.id, StrategyVersion.version == version
+        )
+    ).one_or_none()
+    if row is None:
+        raise VersionNotFoundError(f"The chain has no version {version}")
+    if not row[1]:
+        raise ChainValidationError("The chain has no nodes to run", field="strategy_id")
+    version_id: uuid.UUID = row[0]
+    return version_id
 
 
 def strategies_using_node(*, session: Session, node_id: uuid.UUID) -> Sequence[ChainStrategy]:

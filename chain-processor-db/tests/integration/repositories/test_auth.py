@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from chain_processor_core.exceptions.errors import AlreadyExistsError, NotFoundError
@@ -15,6 +17,7 @@ from chain_processor_db.repositories.auth import (
     create_auth_session,
     get_auth_session,
     get_refresh_token,
+    get_session_user,
     revoke_auth_session,
     revoke_user_sessions,
     spend_refresh_token,
@@ -42,6 +45,38 @@ def test_create_auth_session(session: Session) -> None:
     assert (auth_session.revoked_at, auth_session.revoked_reason) == (None, None)
     assert auth_session.created_at.tzinfo is not None
     assert get_auth_session(session=session, session_id=uuid.uuid4()) is None
+
+
+def test_a_session_is_read_with_its_user_in_one_query(session: Session) -> None:
+    user, other = make_user(session), make_user(session)
+    auth_session = create_auth_session(session=session, user_id=user.id)
+    session.commit()
+    session.expunge_all()
+
+    with recorded_statements(session) as statements:
+        found = get_session_user(session=session, session_id=auth_session.id, user_id=user.id)
+
+    assert found is not None
+    assert (found[0].id, found[1].id, found[1].email) == (auth_session.id, user.id, user.email)
+    assert len(statements) == 1
+    assert get_session_user(session=session, session_id=auth_session.id, user_id=other.id) is None
+    assert get_session_user(session=session, session_id=uuid.uuid4(), user_id=user.id) is None
+
+
+@contextlib.contextmanager
+def recorded_statements(session: Session) -> Iterator[list[str]]:
+    """The SQL statements ``session``'s connection runs inside the block."""
+    statements: list[str] = []
+
+    def before(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    bind = session.connection()
+    event.listen(bind, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(bind, "before_cursor_execute", before)
 
 
 def test_create_auth_session_for_an_unknown_user(session: Session) -> None:

@@ -77,17 +77,16 @@ def create_execution(
     201 with the new execution; 200 with the first one when ``idempotency_key`` repeats a
     key you used before. The request id and W3C ``traceparent`` go into its metadata.
     """
-    execution, created = executions_service.submit(
-        session, execution_in, user_id=user.id, trace=trace
-    )
-    if not created:
+    submitted = executions_service.submit(session, execution_in, user_id=user.id, trace=trace)
+    execution = submitted.execution
+    if not submitted.created:
         response.status_code = status.HTTP_200_OK
         return executions_service.view(session, execution)
     request.app.state.metrics.executions_submitted.inc()
-    audit.record("execution.create", "execution", execution.id, after=_public(execution))
-    result = executions_service.view(session, execution)
+    public = _public(execution)
+    audit.record("execution.create", "execution", execution.id, after=public)
     session.commit()
-    return result
+    return executions_service.view_of(public, submitted.version, user.email)
 
 
 @router.get("", response_model=Page[ExecutionView])
