@@ -97,15 +97,24 @@ async def drive(arguments: argparse.Namespace, the_stack: stack.Stack) -> dict[s
 
 @contextlib.contextmanager
 def api_cpu(the_stack: stack.Stack, into: dict[str, float | None], phase: str) -> Iterator[None]:
-    """CPU seconds the API process spent during the block, stored as ``into[phase]``."""
-    before = procs.read_process(the_stack.api.pid)
+    """CPU seconds the API's processes (with ``API_WORKERS``, its workers) spent during the
+    block, stored as ``into[phase]``."""
+    before = _tree_ticks(the_stack.api.pid)
     try:
         yield
     finally:
-        after = procs.read_process(the_stack.api.pid)
-        into[phase] = (
-            (after.cpu_ticks - before.cpu_ticks) / procs.TICKS if before and after else None
-        )
+        after = _tree_ticks(the_stack.api.pid)
+        spent = sum(ticks - before[pid] for pid, ticks in after.items() if pid in before)
+        into[phase] = spent / procs.TICKS if after else None
+
+
+def _tree_ticks(root: int) -> dict[tuple[int, int], int]:
+    """CPU ticks of ``root`` and its descendants, by (pid, start time)."""
+    processes = procs.snapshot()
+    return {
+        (pid, processes[pid].started): processes[pid].cpu_ticks
+        for pid in procs.descendants(processes, root)
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         "kind": "api",
         "machine": {**before, "load_average_after": report.machine()["load_average"]},
         "options": {k: v for k, v in vars(arguments).items() if not k.endswith("_url")},
-        "setup": f"single API process (uvicorn{settings}) through PgBouncer (transaction "
+        "setup": f"API (uvicorn{settings}) through PgBouncer (transaction "
         f"pooling), no executor, {USERS} users round robin; one load generator on the same "
         "machine",
         "rates": {"design": arguments.design_rate, "submit": arguments.submit_rate},

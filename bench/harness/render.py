@@ -115,12 +115,12 @@ def resources_table(scenarios: dict[str, Any]) -> str:
 
 
 def _api_cpu(per_request: dict[str, float | None]) -> list[str]:
-    """One line on the API process's CPU time per request in each phase: what bounds how many
-    requests a second one API process can serve."""
+    """One line on the API's CPU time per request in each phase (all its processes): one
+    process serves at most 1000 / that many requests a second."""
     if not per_request:
         return []
     parts = [f"{phase} {cell(ms)} ms" for phase, ms in per_request.items()]
-    return ["", f"API process CPU time per request: {', '.join(parts)}."]
+    return ["", f"API CPU time per request: {', '.join(parts)}."]
 
 
 def render_api(result: dict[str, Any]) -> str:

@@ -96,7 +96,7 @@ def test_api_report_has_phases_and_the_middleware_overhead():
         "api_cpu_ms_per_request": {"design": 4.2, "submit": None},
     }  # fmt: skip
     text = render_api(result)
-    assert "API process CPU time per request: design 4.2 ms, submit — ms." in text
+    assert "API CPU time per request: design 4.2 ms, submit — ms." in text
     assert "| design | all | 100 | 19.5 | 120.0 | 250.0 | 400.0 | 900.0 | 0.00 % |" in text
     assert "p95 250.0 ms against the target of 50 ms: **not met**" in text
     assert "| difference (paired) | 110.0 | 170.0 |" in text

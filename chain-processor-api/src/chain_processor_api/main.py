@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
@@ -17,7 +21,7 @@ from chain_processor_api.api.routes import health, metrics
 from chain_processor_api.core.config import Settings, get_settings
 from chain_processor_api.core.errors import UnexpectedErrorMiddleware, install_error_handlers
 from chain_processor_api.core.logging import configure_logging
-from chain_processor_api.core.metrics import Metrics, MetricsMiddleware
+from chain_processor_api.core.metrics import MULTIPROCESS_DIR, Metrics, MetricsMiddleware
 from chain_processor_api.core.middleware import (
     BodySizeLimitMiddleware,
     RequestContextMiddleware,
@@ -34,7 +38,11 @@ from chain_processor_api.core.tracing import (
 from chain_processor_api.services.live import ExecutionEvents
 from chain_processor_api.services.sandbox import SandboxRunner
 from chain_processor_api.web import mount_web_ui
-from chain_processor_db.session import create_db_engine, create_session_factory
+from chain_processor_db.session import (
+    create_db_engine,
+    create_read_session_factory,
+    create_session_factory,
+)
 from chain_processor_executor.sandbox import SandboxLimits
 
 
@@ -77,6 +85,7 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
+    app.state.read_session_factory = create_read_session_factory(engine)
     app.state.login_throttle = LoginThrottle(
         max_failures_per_account=settings.login_max_failures_per_account,
         max_attempts_per_address=settings.login_max_attempts_per_address,
@@ -129,6 +138,38 @@ def create_app(
     return app
 
 
+WORKER_DIR = "API_WORKER_DIR"
+"""Set by :func:`run` for its workers: where they claim their worker numbers."""
+
+_claimed: list[int] = []  # the descriptor whose lock holds this process's number
+
+
+def create_worker_app() -> FastAPI:
+    """The app of one of ``API_WORKERS`` processes: its own logging, and test-run sandbox
+    slots (hence uids) apart from the other workers', so no two share a sandbox user."""
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    number = claim_worker_number(Path(os.environ[WORKER_DIR]), settings.api_workers)
+    first_slot = settings.sandbox_first_slot + number * settings.test_run_sandboxes
+    return create_app(settings.model_copy(update={"sandbox_first_slot": first_slot}))
+
+
+def claim_worker_number(directory: Path, workers: int) -> int:
+    """The lowest number below ``workers`` that no live process holds, held by this process
+    until it exits (a lock the kernel drops with the process, so a worker that uvicorn
+    starts in place of a dead one gets the dead one's number)."""
+    for number in range(workers):
+        descriptor = os.open(directory / f"worker-{number}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(descriptor)
+            continue
+        _claimed.append(descriptor)
+        return number
+    raise RuntimeError(f"all {workers} API worker numbers are held by live processes")
+
+
 def sandbox_runner(settings: Settings) -> SandboxRunner:
     """The test-run sandboxes: the executor's limits, slots apart from its workers'."""
     limits = SandboxLimits(
@@ -145,13 +186,31 @@ def sandbox_runner(settings: Settings) -> SandboxRunner:
     )
 
 
-def run() -> None:  # pragma: no cover - exercised by `make up`, not by the tests
+def run() -> None:
+    """Serve the API: one process, or ``API_WORKERS`` processes sharing the port."""
     settings = get_settings()
     configure_logging(settings.log_level)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.api_host,
-        port=settings.api_port,
-        log_config=None,
-        proxy_headers=True,
-    )
+    if settings.api_workers == 1:  # pragma: no cover - `make up`; the tests build the app
+        uvicorn.run(
+            create_app(settings),
+            host=settings.api_host,
+            port=settings.api_port,
+            log_config=None,
+            proxy_headers=True,
+        )
+        return
+    with tempfile.TemporaryDirectory(prefix="cp-api-workers-") as shared:
+        # The workers are new interpreters: what they must share goes through the environment.
+        os.environ[WORKER_DIR] = shared
+        os.environ.setdefault(MULTIPROCESS_DIR, shared)
+        if settings.secret_key is None:  # development: one key for all, or a token would
+            os.environ["SECRET_KEY"] = settings.jwt_key()  # hold in one worker only
+        uvicorn.run(
+            "chain_processor_api.main:create_worker_app",
+            factory=True,
+            workers=settings.api_workers,
+            host=settings.api_host,
+            port=settings.api_port,
+            log_config=None,
+            proxy_headers=True,
+        )

@@ -5,6 +5,8 @@ Pitfalls handled here so that no caller has to know them:
 - PgBouncer in transaction pooling hands each transaction to any server connection, so
   psycopg's automatic prepared statements (named ``_pg3_N``) collide: they are switched off
   (``prepare_threshold=None``) when ``pgbouncer=True``.
+- A pooled connection the server has dropped (a restart, an idle timeout) is found by a
+  ping when it is checked out after sitting idle, not on every checkout.
 - SQLite allows one writer at a time. Transactions start with ``BEGIN IMMEDIATE`` so a
   writer waits (``busy_timeout``) instead of failing half-way when it upgrades a read lock;
   WAL lets readers go on meanwhile, and foreign keys are switched on for every connection.
@@ -18,17 +20,22 @@ Pitfalls handled here so that no caller has to know them:
 from __future__ import annotations
 
 import sqlite3
+import time
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import URL, ExceptionContext
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from chain_processor_db.config import DatabaseSettings
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+PING_AFTER_IDLE_S = 1.0
+"""A pooled PostgreSQL connection idle this long is pinged before it is handed out."""
 
 
 def normalize_url(url: str | URL) -> URL:
@@ -49,25 +56,50 @@ def create_db_engine(
     pool_size: int = 10,
     max_overflow: int = 10,
     pool_timeout: float = 30.0,
+    ping_after_idle_s: float = PING_AFTER_IDLE_S,
     echo: bool = False,
 ) -> Engine:
     """An engine for ``url`` with the settings its database needs; a checkout waits at most
-    ``pool_timeout`` seconds for a free connection."""
+    ``pool_timeout`` seconds for a free connection, and a PostgreSQL connection idle in the
+    pool for ``ping_after_idle_s`` or more is checked (and replaced if dead) first."""
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _create_sqlite_engine(parsed, echo=echo)
     connect_args: dict[str, Any] = {"connect_timeout": 10}
     if pgbouncer:
         connect_args["prepare_threshold"] = None
-    return create_engine(
+    engine = create_engine(
         parsed,
         connect_args=connect_args,
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=pool_timeout,
-        pool_pre_ping=True,
         echo=echo,
     )
+    _ping_after_idle(engine, ping_after_idle_s)
+    return engine
+
+
+def _ping_after_idle(engine: Engine, idle_s: float) -> None:
+    """SQLAlchemy's ``pool_pre_ping``, but only for connections that sat idle: under load a
+    connection goes back out within milliseconds, and a ping (one more round trip on every
+    checkout, two a request) would cost more than the rare request that meets a connection
+    the server dropped meanwhile (it fails as unavailable, and the pool starts afresh)."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < idle_s:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            # The pool drops this connection and checks out another (a fresh one at worst).
+            raise DisconnectionError(f"idle connection is dead: {exc}") from exc
 
 
 def engine_from_settings(settings: DatabaseSettings) -> Engine:
@@ -131,3 +163,15 @@ def sqlite_needs_reopen(error: BaseException) -> bool:
 
 def create_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def create_read_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for work that only reads: on PostgreSQL each statement runs on its own (in
+    autocommit, as any statement does at READ COMMITTED), with no BEGIN and COMMIT round
+    trips around them; on SQLite, where a transaction is what keeps a reader's snapshot
+    apart from the writer, the usual sessions."""
+    if engine.dialect.name != "postgresql":
+        return create_session_factory(engine)
+    return sessionmaker(
+        engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+    )

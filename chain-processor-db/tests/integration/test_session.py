@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -185,3 +186,49 @@ def test_engine_uses_our_driver(database: Database, engine: Engine) -> None:
     assert engine.url.drivername == expected
     with engine.connect() as connection:
         assert connection.execute(text("SELECT 1")).scalar_one() == 1
+
+
+def _backend_pid(engine: Engine) -> int:
+    with engine.connect() as connection:
+        pid: int = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        return pid
+
+
+def _terminate(database: Database, pid: int) -> None:
+    other = create_db_engine(database.url, pool_size=1)
+    try:
+        with other.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    finally:
+        other.dispose()
+
+
+def test_a_connection_dropped_while_idle_is_replaced_on_checkout(database: Database) -> None:
+    if database.backend != "postgres":
+        pytest.skip("the server connection of a direct PostgreSQL pool")
+    engine = create_db_engine(database.url, pool_size=1, max_overflow=0, ping_after_idle_s=0.1)
+    try:
+        first = _backend_pid(engine)
+        _terminate(database, first)
+        time.sleep(0.2)
+
+        assert _backend_pid(engine) not in (first, None)
+    finally:
+        engine.dispose()
+
+
+def test_a_connection_back_out_at_once_is_not_pinged(database: Database) -> None:
+    """The price of skipping the ping: the one request that meets a connection dropped a
+    moment ago fails, and the pool starts afresh for the next."""
+    if database.backend != "postgres":
+        pytest.skip("the server connection of a direct PostgreSQL pool")
+    engine = create_db_engine(database.url, pool_size=1, max_overflow=0, ping_after_idle_s=60)
+    try:
+        first = _backend_pid(engine)
+        _terminate(database, first)
+
+        with pytest.raises(OperationalError):
+            _backend_pid(engine)
+        assert _backend_pid(engine) != first
+    finally:
+        engine.dispose()

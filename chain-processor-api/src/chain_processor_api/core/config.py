@@ -32,6 +32,13 @@ class Settings(BaseSettings):
     )
     api_host: str = Field(default="127.0.0.1", description="Address uvicorn listens on.")
     api_port: int = Field(default=8000, ge=1, le=65535, description="Port uvicorn listens on.")
+    api_workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="API processes sharing the port (uvicorn workers). One process uses one "
+        "core at most; PostgreSQL only (the embedded SQLite path keeps one).",
+    )
 
     database_url: str = Field(
         default=DEFAULT_DATABASE_URL,
@@ -172,6 +179,12 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Lowest level logged (JSON lines on stderr)."
     )
+
+    @model_validator(mode="after")
+    def _check_workers(self) -> Settings:
+        if self.api_workers > 1 and self.is_sqlite:
+            raise ValueError("API_WORKERS above 1 needs PostgreSQL: SQLite has one writer")
+        return self
 
     @model_validator(mode="after")
     def _check_secret(self) -> Settings:

@@ -1,12 +1,17 @@
 """Prometheus metrics (spec §9.2): requests by route template, latency, process resources,
 executions submitted. One registry per app, so several apps (tests) never collide.
 
+With several API processes, prometheus_client's multiprocess mode sums the counters and
+histograms of all of them; the process collectors (CPU, memory) are left out then, since
+they would describe only the process that answered the scrape.
+
 Labels use the route template (``/api/v1/nodes/{node_id}``), never the raw path, so their
 number stays bounded; a path no route matches is counted as ``unmatched``.
 """
 
 from __future__ import annotations
 
+import os
 import time
 
 from prometheus_client import (
@@ -18,7 +23,11 @@ from prometheus_client import (
     ProcessCollector,
     generate_latest,
 )
+from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+"""Where prometheus_client keeps each process's values when several processes serve."""
 
 
 class Metrics:
@@ -46,6 +55,13 @@ class Metrics:
         )
 
     def render(self) -> tuple[bytes, str]:
+        """This process's metrics; with several API processes (``PROMETHEUS_MULTIPROC_DIR``
+        set, as :func:`~chain_processor_api.main.run` does for ``API_WORKERS`` > 1) the
+        request and submission counts of all of them, summed."""
+        if os.environ.get(MULTIPROCESS_DIR):
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+            return generate_latest(registry), CONTENT_TYPE_LATEST
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
 
 

@@ -1,0 +1,56 @@
+"""The sessions requests get (the real ``get_session``, not the tests' override): on
+PostgreSQL a GET's statements run in autocommit, with no BEGIN and COMMIT round trips, while
+a write keeps its transaction; on SQLite both keep transactions."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import event
+
+from chain_processor_api.core.security import create_access_token
+from chain_processor_api.main import create_app
+from chain_processor_db.models import User
+from chain_processor_db.repositories.auth import create_auth_session
+from tests.conftest import Database, email_of, make_settings
+from tests.factories import UPPER_CODE
+
+
+def test_reads_run_without_a_transaction_on_postgresql(database: Database) -> None:
+    settings = make_settings(database, rate_limit_enabled=False)
+    app = create_app(settings)
+    engine = app.state.engine
+    seen: list[tuple[str, bool]] = []
+
+    def before(connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        autocommit = database.is_postgres and connection.connection.dbapi_connection.autocommit
+        seen.append((statement.split()[0].upper(), bool(autocommit)))
+
+    try:
+        with app.state.session_factory() as session:
+            user = session.query(User).filter_by(email=email_of("editor")).one()
+            auth_session = create_auth_session(session=session, user_id=user.id)
+            token = create_access_token(settings, user_id=user.id, session_id=auth_session.id)
+            session.commit()
+        headers = {"Authorization": f"Bearer {token}"}
+        with TestClient(app) as client:
+            event.listen(engine, "before_cursor_execute", before)
+            read = client.get("/api/v1/chains", headers=headers)
+            reads, seen[:] = list(seen), []
+            body = {"name": f"sessions-{uuid.uuid4().hex[:8]}", "code": UPPER_CODE}
+            created = client.post("/api/v1/nodes", json=body, headers=headers)
+            writes = list(seen)
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        app.state.sandbox_runner.close()
+        engine.dispose()
+
+    assert (read.status_code, created.status_code) == (200, 201), created.text
+    selects = [autocommit for verb, autocommit in reads if verb == "SELECT"]
+    assert selects and all(autocommit == database.is_postgres for autocommit in selects), reads
+    # SQLite's transactions are begun by a statement (BEGIN IMMEDIATE), kept for reads.
+    assert any(verb == "BEGIN" for verb, _ in reads) == (not database.is_postgres)
+    assert any(verb == "INSERT" for verb, _ in writes)
+    assert not any(autocommit for _, autocommit in writes), writes
