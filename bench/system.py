@@ -204,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
         "kind": "soak" if arguments.soak else "system",
         "machine": {**before, "load_average_after": None},
         "options": {k: v for k, v in vars(arguments).items() if not k.endswith("_url")},
-        "setup": f"single API process (uvicorn{api_settings(api_env)}) and executor "
+        "setup": f"API with {api_env.get('API_WORKERS', stack.API_WORKERS)} uvicorn workers"
+        f"{api_settings(api_env)} and executor "
         f"supervisor with EXECUTOR_WORKERS={os.environ.get('EXECUTOR_WORKERS', 'cpu count')}, "
         "both through PgBouncer (transaction pooling); one load generator on the same machine",
         "slo": SLO,

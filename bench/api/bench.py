@@ -135,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         "kind": "api",
         "machine": {**before, "load_average_after": report.machine()["load_average"]},
         "options": {k: v for k, v in vars(arguments).items() if not k.endswith("_url")},
-        "setup": f"API (uvicorn{settings}) through PgBouncer (transaction "
+        "setup": f"API with {api_env.get('API_WORKERS', stack.API_WORKERS)} uvicorn workers"
+        f"{settings} through PgBouncer (transaction "
         f"pooling), no executor, {USERS} users round robin; one load generator on the same "
         "machine",
         "rates": {"design": arguments.design_rate, "submit": arguments.submit_rate},

@@ -9,14 +9,22 @@ from bench.harness.report import cell, latency_cells, percent, table, verdict
 LATENCY_HEADERS = ["p50 ms", "p95 ms", "p99 ms", "max ms"]
 
 
+def _machine(machine: dict[str, Any]) -> str:
+    speed = machine.get("python_step_ns")
+    return (
+        f"{machine['cpus']} CPUs, Python {machine['python']}"
+        + (f" at {cell(speed)} ns per loop step" if speed is not None else "")
+        + f", load average {_load(machine['load_average'])} before, "
+        f"{_load(machine['load_average_after'])} after."
+    )
+
+
 def render_system(result: dict[str, Any]) -> str:
     machine = result["machine"]
     lines = [
         f"# {'Soak' if result['kind'] == 'soak' else 'System'} benchmark",
         "",
-        f"{machine['cpus']} CPUs, Python {machine['python']}, load average "
-        f"{_load(machine['load_average'])} before, {_load(machine['load_average_after'])} after. "
-        f"{result['setup']}.",
+        f"{_machine(machine)} {result['setup']}.",
         "",
         "Latency is counted from each request's scheduled send time (open loop). For "
         "executions: submit→completed = `completed_at` as the API lists it minus the scheduled "
@@ -140,9 +148,7 @@ def render_api(result: dict[str, Any]) -> str:
     lines = [
         "# API benchmark",
         "",
-        f"{machine['cpus']} CPUs, Python {machine['python']}, load average "
-        f"{_load(machine['load_average'])} before, {_load(machine['load_average_after'])} after. "
-        f"{result['setup']}.",
+        f"{_machine(machine)} {result['setup']}.",
         "",
         table(["phase", "operation", "requests", "ok /s", *LATENCY_HEADERS, "errors"], rows),
         "",

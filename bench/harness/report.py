@@ -6,6 +6,7 @@ import json
 import math
 import os
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,9 +50,29 @@ def verdict(
 
 
 def machine() -> dict[str, Any]:
-    """CPU count and load average now (the figures depend on both)."""
+    """CPU count, load average and Python speed now (the figures depend on all three)."""
     load = [round(value, 2) for value in os.getloadavg()]
-    return {"cpus": os.cpu_count(), "python": sys.version.split()[0], "load_average": load}
+    return {
+        "cpus": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "load_average": load,
+        "python_step_ns": python_step_ns(),
+    }
+
+
+def python_step_ns(steps: int = 200_000, rounds: int = 5) -> float:
+    """Nanoseconds per step of a fixed pure-Python loop, best of ``rounds``: machines of one
+    kind differ (a run measured 3 times slower Python on one than on another), so a figure
+    is comparable with another only at a similar speed."""
+
+    def loop() -> float:
+        started = time.perf_counter()
+        total = 0
+        for step in range(steps):
+            total += step
+        return time.perf_counter() - started
+
+    return round(min(loop() for _ in range(rounds)) * 1e9 / steps, 1)
 
 
 def jsonable(value: Any) -> Any:

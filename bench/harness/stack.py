@@ -63,6 +63,10 @@ class Stack:
         _wait_healthy(self.api_url, self.api, self.logs)
 
 
+API_WORKERS = 2
+"""API processes of a benchmark stack, unless ``--api-env API_WORKERS=N`` says otherwise."""
+
+
 def url_for(server: str, database: str) -> str:
     return make_url(server).set(database=database).render_as_string(hide_password=False)
 
@@ -102,6 +106,8 @@ def running_stack(
             "ACCESS_TOKEN_EXPIRE_MINUTES": "240",
             # Every benchmark user signs in from 127.0.0.1.
             "LOGIN_MAX_ATTEMPTS_PER_ADDRESS": "100000",
+            # One process uses one core at most (ADR-0010 of the API).
+            "API_WORKERS": str(API_WORKERS),
             **(api_env or {}),
         }
         api = _start("api", [str(BIN / "chain-processor-api")], settings, logs)

@@ -11,7 +11,7 @@ EMPTY = {"count": 0, "errors": 0, "error_rate": 0.0, "throughput_per_s": 0.0,
 USAGE = {"cpu_percent": 12.5, "rss_start_mib": 90.0, "rss_end_mib": 95.5, "rss_peak_mib": 96.0,
          "processes": 1}  # fmt: skip
 MACHINE = {"cpus": 2, "python": "3.11.7", "load_average": [1.0, 2.0, 3.0],
-           "load_average_after": [1.5, 2.0, 3.0]}  # fmt: skip
+           "load_average_after": [1.5, 2.0, 3.0], "python_step_ns": 112.4}  # fmt: skip
 
 
 def system_result(**scenario):
@@ -96,6 +96,9 @@ def test_api_report_has_phases_and_the_middleware_overhead():
         "api_cpu_ms_per_request": {"design": 4.2, "submit": None},
     }  # fmt: skip
     text = render_api(result)
+    assert (
+        "2 CPUs, Python 3.11.7 at 112.4 ns per loop step, load average 1.00 / 2.00 / 3.00" in text
+    )
     assert "API CPU time per request: design 4.2 ms, submit — ms." in text
     assert "| design | all | 100 | 19.5 | 120.0 | 250.0 | 400.0 | 900.0 | 0.00 % |" in text
     assert "p95 250.0 ms against the target of 50 ms: **not met**" in text
