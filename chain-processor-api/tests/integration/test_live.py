@@ -21,7 +21,8 @@ from starlette.websockets import WebSocketDisconnect
 
 from chain_processor_api.main import create_app
 from chain_processor_api.services.auth import start_session
-from chain_processor_api.services.live import EVENTS_CHANNEL
+from chain_processor_api.services.executions import EVENTS_CHANNEL
+from chain_processor_api.services.live import LISTENING_POLL_SECONDS, ExecutionEvents
 from chain_processor_db import migrations
 from chain_processor_db.models import ChainExecution, NodeExecution, StrategyNode, User
 from chain_processor_db.session import create_db_engine
@@ -140,6 +141,39 @@ def test_websocket_streams_progress_until_the_end(live: Live) -> None:
         with pytest.raises(WebSocketDisconnect) as closed:
             websocket.receive_json()
         assert closed.value.code == 1000
+
+
+def test_a_cancel_reaches_the_watchers_at_once(live: Live) -> None:
+    with live.engine.begin() as connection:
+        editor = connection.scalar(select(User.id).where(User.email == "e@example.com"))
+        connection.execute(
+            update(ChainExecution)
+            .where(ChainExecution.id == live.execution_id)
+            .values(created_by_id=editor)
+        )
+    url = f"/api/v1/executions/{live.execution_id}/ws?access_token={live.token}"
+    with live.client.websocket_connect(url) as websocket:
+        assert websocket.receive_json()["data"]["status"] == "pending"
+        started = time.monotonic()
+        cancelled = live.client.post(
+            f"/api/v1/executions/{live.execution_id}/cancel",
+            headers={"Authorization": f"Bearer {live.token}"},
+        )
+        assert cancelled.status_code == 200, cancelled.text
+
+        final = websocket.receive_json()
+        assert (final["type"], final["data"]["status"]) == ("execution", "cancelled")
+        if live.database.is_postgres:  # the API's NOTIFY, not a poll, woke the stream
+            assert time.monotonic() - started < 2.5
+
+
+def test_watchers_poll_rarely_while_notifications_come() -> None:
+    hub = ExecutionEvents("postgresql://unused")
+    assert hub.poll_seconds(1.0) == 1.0  # not connected yet: poll as asked
+    hub.listening = True
+    assert hub.poll_seconds(1.0) == LISTENING_POLL_SECONDS
+    assert hub.poll_seconds(60.0) == 60.0
+    assert ExecutionEvents(None).poll_seconds(0.05) == 0.05
 
 
 def test_websocket_refusals(live: Live) -> None:

@@ -24,7 +24,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from chain_processor_api.main import create_app
 from chain_processor_api.services.auth import start_session
-from chain_processor_api.services.live import EVENTS_CHANNEL
+from chain_processor_api.services.executions import EVENTS_CHANNEL
 from chain_processor_api.services.live_list import ListState, list_changes
 from chain_processor_db import migrations
 from chain_processor_db.models import ChainExecution, User

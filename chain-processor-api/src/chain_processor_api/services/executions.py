@@ -28,6 +28,9 @@ from chain_processor_db.repositories.strategies import get_strategy
 
 PENDING_CHANNEL = "chain_executions_pending"
 """The channel the executor LISTENs on; keep the name exactly."""
+EVENTS_CHANNEL = "chain_execution_events"
+"""The channel of progress (the executor NOTIFYs it; so does a cancel here): what the live
+streams LISTEN on. Keep the name exactly."""
 
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
 
@@ -60,6 +63,15 @@ class Submitted:
     version: str
     """The chain version a new run pins (that of the first run when ``created`` is False
     may differ: read it with :func:`view`)."""
+
+
+def notify_changed(session: Session, execution: ChainExecution) -> None:
+    """Wake the live watchers of ``execution`` (PostgreSQL only; delivered on commit)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_notify(:channel, :payload)"),
+            {"channel": EVENTS_CHANNEL, "payload": str(execution.id)},
+        )
 
 
 def submit(

@@ -28,16 +28,16 @@ import anyio.to_thread
 import psycopg
 from sqlalchemy.orm import Session
 
-from chain_processor_api.services.executions import PENDING_CHANNEL, view
+from chain_processor_api.services.executions import EVENTS_CHANNEL, PENDING_CHANNEL, view
 from chain_processor_core.models import NodeExecutionPublic
 from chain_processor_core.models.status import ExecutionStatus
 from chain_processor_db.models import ChainExecution
 from chain_processor_db.repositories.executions import list_node_executions
 
-EVENTS_CHANNEL = "chain_execution_events"
-"""The channel the executor NOTIFYs on progress; keep the name exactly."""
 LISTEN_CHANNELS = (EVENTS_CHANNEL, PENDING_CHANNEL)
 """Progress, and new executions (for the list streams)."""
+LISTENING_POLL_SECONDS = 15.0
+"""A watcher's safety-net poll while notifications come."""
 
 logger = logging.getLogger(__name__)
 
@@ -90,9 +90,19 @@ class ExecutionEvents:
 
     def __init__(self, listen_url: str | None) -> None:
         self.listen_url = listen_url
+        self.listening = False
+        """Whether the LISTEN connection is up: then a notification wakes the watchers, and
+        their polling is only a safety net."""
         self._watchers: dict[uuid.UUID, set[asyncio.Event]] = defaultdict(set)
         self._list_watchers: set[asyncio.Event] = set()
         self._task: asyncio.Task[None] | None = None
+
+    def poll_seconds(self, requested: float) -> float:
+        """How long a watcher sleeps unless woken: ``requested`` while nothing LISTENs (on
+        SQLite, or while the connection is down), at least ``LISTENING_POLL_SECONDS`` while
+        notifications come (with 100 watchers, a reload each a second was half the API's
+        work under load)."""
+        return max(requested, LISTENING_POLL_SECONDS) if self.listening else requested
 
     @contextlib.contextmanager
     def subscribe_all(self) -> Any:
@@ -144,12 +154,17 @@ class ExecutionEvents:
                 async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
                     for channel in LISTEN_CHANNELS:
                         await conn.execute(f"LISTEN {channel}")
+                    self.listening = True
                     self.wake(None)  # catch up on what happened while not listening
                     async for notice in conn.notifies():
                         self.wake(parse_payload(notice.payload))
             except psycopg.Error:
                 logger.warning("listen connection lost", extra={"action": "listen_retry"})
+                self.listening = False
+                self.wake(None)  # back to polling at the requested interval
                 await asyncio.sleep(1)
+            finally:
+                self.listening = False
 
 
 def parse_payload(payload: str) -> uuid.UUID | None:
@@ -182,4 +197,4 @@ async def watch(
                 return
             previous = current
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(woken.wait(), timeout=poll_seconds)
+                await asyncio.wait_for(woken.wait(), timeout=hub.poll_seconds(poll_seconds))

@@ -103,7 +103,9 @@ async def watch_list(
             if remaining <= 0:
                 return
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(woken.wait(), timeout=min(poll_seconds, remaining))
+                await asyncio.wait_for(
+                    woken.wait(), timeout=min(hub.poll_seconds(poll_seconds), remaining)
+                )
             await asyncio.sleep(COALESCE_SECONDS)
             woken.clear()
             state = await anyio.to_thread.run_sync(load_list, factory, filters, list(previous))

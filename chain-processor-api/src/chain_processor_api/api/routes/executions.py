@@ -207,6 +207,7 @@ def cancel_execution(
     _check_owner(user, execution, "cancel")
     before = _public(execution)
     executions_repo.request_cancel(session=session, execution=execution)
+    executions_service.notify_changed(session, execution)
     audit.record(
         "execution.cancel", "execution", execution.id, before=before, after=_public(execution)
     )
