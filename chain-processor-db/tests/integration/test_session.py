@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -203,32 +204,36 @@ def _terminate(database: Database, pid: int) -> None:
         other.dispose()
 
 
-def test_a_connection_dropped_while_idle_is_replaced_on_checkout(database: Database) -> None:
+@contextlib.contextmanager
+def _pooled_connection_dropped(
+    database: Database, ping_after_idle_s: float
+) -> Iterator[tuple[Engine, int]]:
+    """A one-connection pool whose connection the server has just terminated, and the
+    backend pid it had."""
     if database.backend != "postgres":
         pytest.skip("the server connection of a direct PostgreSQL pool")
-    engine = create_db_engine(database.url, pool_size=1, max_overflow=0, ping_after_idle_s=0.1)
+    engine = create_db_engine(
+        database.url, pool_size=1, max_overflow=0, ping_after_idle_s=ping_after_idle_s
+    )
     try:
         first = _backend_pid(engine)
         _terminate(database, first)
+        yield engine, first
+    finally:
+        engine.dispose()
+
+
+def test_a_connection_dropped_while_idle_is_replaced_on_checkout(database: Database) -> None:
+    with _pooled_connection_dropped(database, ping_after_idle_s=0.1) as (engine, first):
         time.sleep(0.2)
 
         assert _backend_pid(engine) not in (first, None)
-    finally:
-        engine.dispose()
 
 
 def test_a_connection_back_out_at_once_is_not_pinged(database: Database) -> None:
     """The price of skipping the ping: the one request that meets a connection dropped a
     moment ago fails, and the pool starts afresh for the next."""
-    if database.backend != "postgres":
-        pytest.skip("the server connection of a direct PostgreSQL pool")
-    engine = create_db_engine(database.url, pool_size=1, max_overflow=0, ping_after_idle_s=60)
-    try:
-        first = _backend_pid(engine)
-        _terminate(database, first)
-
+    with _pooled_connection_dropped(database, ping_after_idle_s=60) as (engine, first):
         with pytest.raises(OperationalError):
             _backend_pid(engine)
         assert _backend_pid(engine) != first
-    finally:
-        engine.dispose()

@@ -48,10 +48,19 @@ def trace_metadata(request_id: str | None, traceparent: str | None) -> dict[str,
 
 def notify_pending(session: Session, execution: ChainExecution) -> None:
     """Wake the executor (PostgreSQL only; delivered when the transaction commits)."""
+    _notify(session, PENDING_CHANNEL, execution)
+
+
+def notify_changed(session: Session, execution: ChainExecution) -> None:
+    """Wake the live watchers of ``execution`` (PostgreSQL only; delivered on commit)."""
+    _notify(session, EVENTS_CHANNEL, execution)
+
+
+def _notify(session: Session, channel: str, execution: ChainExecution) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(
             text("SELECT pg_notify(:channel, :payload)"),
-            {"channel": PENDING_CHANNEL, "payload": str(execution.id)},
+            {"channel": channel, "payload": str(execution.id)},
         )
 
 
@@ -61,17 +70,8 @@ class Submitted:
     created: bool
     """False when a repeated idempotency key returned the first run."""
     version: str
-    """The chain version a new run pins (that of the first run when ``created`` is False
-    may differ: read it with :func:`view`)."""
-
-
-def notify_changed(session: Session, execution: ChainExecution) -> None:
-    """Wake the live watchers of ``execution`` (PostgreSQL only; delivered on commit)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            text("SELECT pg_notify(:channel, :payload)"),
-            {"channel": EVENTS_CHANNEL, "payload": str(execution.id)},
-        )
+    """The chain version the run pins when ``created``; otherwise the one this request
+    asked for, which need not be the first run's (:func:`view` reads that)."""
 
 
 def submit(

@@ -160,11 +160,10 @@ class ExecutionEvents:
                         self.wake(parse_payload(notice.payload))
             except psycopg.Error:
                 logger.warning("listen connection lost", extra={"action": "listen_retry"})
-                self.listening = False
-                self.wake(None)  # back to polling at the requested interval
-                await asyncio.sleep(1)
             finally:
                 self.listening = False
+            self.wake(None)  # back to polling at the requested interval until reconnected
+            await asyncio.sleep(1)
 
 
 def parse_payload(payload: str) -> uuid.UUID | None:
