@@ -5,12 +5,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 
 from chain_processor_core.models.common import Role
@@ -149,3 +150,19 @@ def save_behind_the_orms_back(
     """What a concurrent save does to ``row``: its ``version`` moves on, unseen by ``row``."""
     table = Base.metadata.tables[type(row).__tablename__]
     session.execute(update(table).where(table.c.id == row.id).values(version=table.c.version + 1))
+
+
+@contextlib.contextmanager
+def recorded_statements(session: Session) -> Iterator[list[str]]:
+    """The SQL statements ``session``'s connection runs inside the block."""
+    statements: list[str] = []
+
+    def before(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    bind = session.connection()
+    event.listen(bind, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(bind, "before_cursor_execute", before)

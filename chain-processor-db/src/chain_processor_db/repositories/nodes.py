@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chain_processor_core.exceptions.errors import (
@@ -16,14 +16,30 @@ from chain_processor_core.exceptions.errors import (
     VersionNotFoundError,
 )
 from chain_processor_core.lib_chains.contract import check_node_code
-from chain_processor_core.models.nodes import NodeCreate, NodeUpdate
+from chain_processor_core.models.nodes import NodeCreate, NodePublic, NodeUpdate
 from chain_processor_core.utils.semver import BumpLevel, parse_version
 from chain_processor_db.errors import flush
 from chain_processor_db.models import Node, NodeVersion
 from chain_processor_db.repositories._filters import contains_text, has_tag
+from chain_processor_db.repositories._pages import read_page
 from chain_processor_db.repositories._versions import content_hash, next_version
 
 _NULLABLE = frozenset({"description"})
+_NODE_COLUMNS = (
+    Node.id,
+    Node.name,
+    Node.description,
+    Node.code,
+    Node.is_builtin,
+    Node.is_active,
+    Node.tags,
+    Node.metadata_json.label("metadata"),
+    Node.current_version,
+    Node.version,
+    Node.created_by_id,
+    Node.created_at,
+    Node.updated_at,
+)
 
 
 def create_node(
@@ -67,8 +83,9 @@ def list_nodes(
     tag: str | None = None,
     is_builtin: bool | None = None,
     include_inactive: bool = False,
-) -> tuple[Sequence[Node], int]:
-    query = select(Node)
+) -> tuple[list[NodePublic], int]:
+    """A page of nodes by name, in their public shape, and how many match."""
+    query = select(*_NODE_COLUMNS)
     if search:
         query = query.where(contains_text(Node.name, search))
     if tag:
@@ -77,9 +94,8 @@ def list_nodes(
         query = query.where(Node.is_builtin == is_builtin)
     if not include_inactive:
         query = query.where(Node.is_active)
-    count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    nodes = session.scalars(query.order_by(Node.name, Node.id).offset(offset).limit(limit)).all()
-    return nodes, count
+    rows, count = read_page(session, query.order_by(Node.name, Node.id), offset=offset, limit=limit)
+    return [NodePublic.model_validate(dict(row)) for row in rows], count
 
 
 def update_node(

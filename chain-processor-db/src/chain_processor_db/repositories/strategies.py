@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from chain_processor_core.exceptions.errors import (
@@ -18,7 +18,12 @@ from chain_processor_core.exceptions.errors import (
     VersionNotFoundError,
 )
 from chain_processor_core.lib_chains.builtins import get_builtin
-from chain_processor_core.models.strategies import StrategyCreate, StrategyNodeIn, StrategyUpdate
+from chain_processor_core.models.strategies import (
+    StrategyCreate,
+    StrategyNodeIn,
+    StrategyPublic,
+    StrategyUpdate,
+)
 from chain_processor_core.utils.semver import BumpLevel, parse_version
 from chain_processor_db.errors import flush
 from chain_processor_db.models import (
@@ -30,7 +35,30 @@ from chain_processor_db.models import (
     StrategyVersionNode,
 )
 from chain_processor_db.repositories._filters import contains_text, has_tag
+from chain_processor_db.repositories._pages import read_page
 from chain_processor_db.repositories._versions import next_version
+
+_STRATEGY_COLUMNS = (
+    ChainStrategy.id,
+    ChainStrategy.name,
+    ChainStrategy.description,
+    ChainStrategy.tags,
+    ChainStrategy.metadata_json.label("metadata"),
+    ChainStrategy.is_active,
+    ChainStrategy.current_version,
+    ChainStrategy.version,
+    ChainStrategy.created_by_id,
+    ChainStrategy.created_at,
+    ChainStrategy.updated_at,
+)
+_STEP_COLUMNS = (
+    StrategyNode.strategy_id,
+    StrategyNode.node_id,
+    StrategyNode.node_version_id,
+    StrategyNode.position,
+    StrategyNode.config,
+    StrategyNode.ui,
+)
 
 
 def create_strategy(
@@ -73,19 +101,29 @@ def list_strategies(
     search: str | None = None,
     tag: str | None = None,
     include_inactive: bool = False,
-) -> tuple[Sequence[ChainStrategy], int]:
-    query = select(ChainStrategy)
+) -> tuple[list[StrategyPublic], int]:
+    """A page of chains by name with their steps, in their public shape, and how many
+    match. Two statements: the page (with the total) and the steps of its chains."""
+    query = select(*_STRATEGY_COLUMNS)
     if search:
         query = query.where(contains_text(ChainStrategy.name, search))
     if tag:
         query = query.where(has_tag(session, ChainStrategy.tags, tag))
     if not include_inactive:
         query = query.where(ChainStrategy.is_active)
-    count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page = query.options(selectinload(ChainStrategy.nodes)).order_by(
-        ChainStrategy.name, ChainStrategy.id
+    rows, count = read_page(
+        session, query.order_by(ChainStrategy.name, ChainStrategy.id), offset=offset, limit=limit
     )
-    return session.scalars(page.offset(offset).limit(limit)).all(), count
+    steps: dict[uuid.UUID, list[dict[str, Any]]] = {row["id"]: [] for row in rows}
+    if steps:
+        for step in session.execute(
+            select(*_STEP_COLUMNS)
+            .where(StrategyNode.strategy_id.in_(steps))
+            .order_by(StrategyNode.strategy_id, StrategyNode.position)
+        ).mappings():
+            steps[step["strategy_id"]].append(dict(step))
+    chains = [StrategyPublic.model_validate({**row, "nodes": steps[row["id"]]}) for row in rows]
+    return chains, count
 
 
 def update_strategy(

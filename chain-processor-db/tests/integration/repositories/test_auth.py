@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from chain_processor_core.exceptions.errors import AlreadyExistsError, NotFoundError
@@ -23,7 +21,7 @@ from chain_processor_db.repositories.auth import (
     spend_refresh_token,
 )
 from chain_processor_db.repositories.users import delete_user
-from tests.factories import make_user
+from tests.factories import make_user, recorded_statements
 
 LATER = datetime(2030, 1, 1, tzinfo=UTC)
 
@@ -61,22 +59,6 @@ def test_a_session_is_read_with_its_user_in_one_query(session: Session) -> None:
     assert len(statements) == 1
     assert get_session_user(session=session, session_id=auth_session.id, user_id=other.id) is None
     assert get_session_user(session=session, session_id=uuid.uuid4(), user_id=user.id) is None
-
-
-@contextlib.contextmanager
-def recorded_statements(session: Session) -> Iterator[list[str]]:
-    """The SQL statements ``session``'s connection runs inside the block."""
-    statements: list[str] = []
-
-    def before(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        statements.append(statement)
-
-    bind = session.connection()
-    event.listen(bind, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(bind, "before_cursor_execute", before)
 
 
 def test_create_auth_session_for_an_unknown_user(session: Session) -> None:

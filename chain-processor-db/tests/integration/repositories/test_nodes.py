@@ -17,7 +17,7 @@ from chain_processor_core.exceptions.errors import (
     ValidationError,
     VersionNotFoundError,
 )
-from chain_processor_core.models.nodes import NodeCreate, NodeUpdate
+from chain_processor_core.models.nodes import NodeCreate, NodePublic, NodeUpdate
 from chain_processor_core.models.strategies import StrategyNodeIn, StrategyUpdate
 from chain_processor_core.utils.semver import BumpLevel
 from chain_processor_db.errors import flush
@@ -43,6 +43,7 @@ from tests.factories import (
     make_node,
     make_strategy,
     make_user,
+    recorded_statements,
     save_behind_the_orms_back,
 )
 
@@ -191,6 +192,21 @@ def test_list_nodes_pages_with_the_total_count(session: Session) -> None:
     assert count == 5
     assert [node.name for node in page] == ["b", "c"]
     assert (tagged_count, [node.name for node in tagged]) == (5, ["e"])
+
+
+def test_a_page_of_nodes_reads_as_the_node_does_in_one_statement(session: Session) -> None:
+    make_node(session, name="a", description="first", tags=["x"], metadata={"k": [1, 2]})
+    make_builtin_node(session, "uppercase")
+    flush(session)
+
+    with recorded_statements(session) as statements:
+        page, count = list_nodes(session=session)
+
+    assert len(statements) == 1  # the page carries its total
+    assert (count, [node.name for node in page]) == (2, ["a", "uppercase"])
+    for node in page:  # the same shape, field by field, as one node read through the ORM
+        assert node == NodePublic.model_validate(get_node(session=session, node_id=node.id))
+    assert list_nodes(session=session, offset=2) == ([], 2)
 
 
 # update: versions on content change only

@@ -24,6 +24,7 @@ from chain_processor_core.models.strategies import (
     CanvasPosition,
     StrategyCreate,
     StrategyNodeIn,
+    StrategyPublic,
     StrategyUpdate,
 )
 from chain_processor_core.utils.semver import BumpLevel
@@ -47,6 +48,7 @@ from tests.factories import (
     make_node,
     make_strategy,
     make_user,
+    recorded_statements,
     save_behind_the_orms_back,
     step,
 )
@@ -255,6 +257,44 @@ def test_list_strategies_pages_with_the_total_count(session: Session) -> None:
 
     assert (count, [s.name for s in page]) == (4, ["c"])
     assert [s.node_id for s in page[0].nodes] == [node.id]
+
+
+def test_a_page_of_chains_reads_as_the_chain_does_in_two_statements(session: Session) -> None:
+    first, second = make_node(session), make_node(session)
+    make_strategy(
+        session,
+        nodes=[step(second, config={"n": 1}, ui={"x": 1.5, "y": -2.0}), step(first)],
+        name="a",
+        tags=["t"],
+        metadata={"owner": "me"},
+    )
+    make_strategy(session, nodes=[first], name="b", description="two")
+    flush(session)
+
+    with recorded_statements(session) as statements:
+        page, count = list_strategies(session=session)
+
+    assert len(statements) == 2  # the page with its total, then the steps of its chains
+    assert count == 2
+    assert [[s.node_id for s in chain.nodes] for chain in page] == [
+        [second.id, first.id],
+        [first.id],
+    ]
+    assert (page[0].nodes[0].config, page[0].nodes[0].ui) == ({"n": 1}, {"x": 1.5, "y": -2.0})
+    for chain in page:  # the same shape, field by field, as one chain read through the ORM
+        assert chain == StrategyPublic.model_validate(
+            get_strategy(session=session, strategy_id=chain.id)
+        )
+
+
+def test_a_page_past_the_end_still_counts(session: Session) -> None:
+    for name in ["a", "b"]:
+        make_strategy(session, name=name)
+
+    with recorded_statements(session) as statements:
+        assert list_strategies(session=session, search="nothing like it") == ([], 0)
+    assert len(statements) == 1  # an empty first page needs no count
+    assert list_strategies(session=session, offset=5) == ([], 2)
 
 
 # update

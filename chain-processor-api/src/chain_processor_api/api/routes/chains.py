@@ -62,7 +62,7 @@ def read_chains(
         tag=tag.strip().lower() if tag else None,
         include_inactive=include_inactive,
     )
-    return Page(data=[StrategyPublic.model_validate(chain) for chain in chains], count=count)
+    return Page(data=chains, count=count)
 
 
 @router.post("/validate", response_model=ValidationReport)

@@ -58,7 +58,7 @@ def read_nodes(
         is_builtin=builtin,
         include_inactive=include_inactive,
     )
-    return Page(data=[NodePublic.model_validate(node) for node in nodes], count=count)
+    return Page(data=nodes, count=count)
 
 
 @router.post("", response_model=NodePublic, status_code=status.HTTP_201_CREATED)
