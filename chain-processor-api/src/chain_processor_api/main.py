@@ -16,6 +16,7 @@ from opentelemetry import trace
 from sqlalchemy import Engine
 
 from chain_processor_api import __version__
+from chain_processor_api.api.deps import watch_writes
 from chain_processor_api.api.router import API_PREFIX, api_router
 from chain_processor_api.api.routes import health, metrics
 from chain_processor_api.core.config import Settings, get_settings
@@ -86,6 +87,8 @@ def create_app(
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
     app.state.read_session_factory = create_read_session_factory(engine)
+    for sessions in (app.state.session_factory, app.state.read_session_factory):
+        watch_writes(sessions)
     app.state.login_throttle = LoginThrottle(
         max_failures_per_account=settings.login_max_failures_per_account,
         max_attempts_per_address=settings.login_max_attempts_per_address,

@@ -54,3 +54,34 @@ def test_reads_run_without_a_transaction_on_postgresql(database: Database) -> No
     assert any(verb == "BEGIN" for verb, _ in reads) == (not database.is_postgres)
     assert any(verb == "INSERT" for verb, _ in writes)
     assert not any(autocommit for _, autocommit in writes), writes
+
+
+def test_a_failed_write_gives_its_connection_back(database: Database) -> None:
+    """A handler that fails mid-transaction leaves it to the session's close: a rollback,
+    which runs off the event loop, and the connection is back in the pool."""
+    settings = make_settings(database, rate_limit_enabled=False)
+    app = create_app(settings)
+    engine = app.state.engine
+    try:
+        with app.state.session_factory() as session:
+            user = session.query(User).filter_by(email=email_of("editor")).one()
+            auth_session = create_auth_session(session=session, user_id=user.id)
+            assert session.info["wrote"]  # every session of the app notes its writes
+            token = create_access_token(settings, user_id=user.id, session_id=auth_session.id)
+            session.commit()
+            assert not session.info["wrote"]
+        headers = {"Authorization": f"Bearer {token}"}
+        body = {
+            "name": f"sessions-{uuid.uuid4().hex[:8]}",
+            "nodes": [{"node_id": str(uuid.uuid4())}],
+        }
+        with TestClient(app) as client:
+            answers = [client.post("/api/v1/chains", json=body, headers=headers) for _ in range(3)]
+            assert engine.pool.checkedout() == 0
+            listed = client.get("/api/v1/chains", params={"search": body["name"]}, headers=headers)
+    finally:
+        app.state.sandbox_runner.close()
+        engine.dispose()
+
+    assert [answer.status_code for answer in answers] == [422] * 3
+    assert listed.json()["count"] == 0

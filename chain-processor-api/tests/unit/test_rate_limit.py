@@ -1,7 +1,18 @@
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
+import pytest
+
 from chain_processor_api.core.config import Settings
 from chain_processor_api.core.rate_limit import RateLimits, TokenBucket
+from chain_processor_api.core.security import (
+    VERIFIED_CLAIMS,
+    create_access_token,
+    request_claims,
+)
+from chain_processor_core.exceptions.errors import NotAuthenticatedError
 
 SECRET = "unit-test-secret-key-that-is-long-enough-0123"
 
@@ -50,5 +61,21 @@ def test_budgets_by_method_and_path() -> None:
     assert limits.budget("POST", "/api/v1/ab-runs") == "submit"
     for exempt in ("/health", "/health/detailed", "/metrics", "/", "/docs", "/openapi.json"):
         assert limits.budget("GET", exempt) is None
-    assert limits.key(None, "10.0.0.1") == "address:10.0.0.1"
-    assert limits.key("not-a-token", "10.0.0.1") == "address:10.0.0.1"
+    assert limits.key(None, "10.0.0.1", {}) == "address:10.0.0.1"
+    assert limits.key("not-a-token", "10.0.0.1", {}) == "address:10.0.0.1"
+
+
+def test_a_users_token_is_decoded_once_per_request() -> None:
+    settings = Settings.model_validate({"environment": "test", "secret_key": SECRET})
+    limits = RateLimits(settings, api_prefix="/api/v1")
+    user = uuid.uuid4()
+    token = create_access_token(settings, user_id=user, session_id=uuid.uuid4())
+    state: dict[str, Any] = {}
+
+    assert limits.key(token, "10.0.0.1", state) == f"user:{user}"
+
+    # authentication finds the claims the limiter decoded, not a second decoding of them
+    assert request_claims(settings, token, state) is state[VERIFIED_CLAIMS][1]
+    assert request_claims(settings, token, state).user_id == user
+    with pytest.raises(NotAuthenticatedError):  # another token is decoded, not trusted
+        request_claims(settings, token + "x", state)

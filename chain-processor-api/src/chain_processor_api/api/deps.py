@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import inspect
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager
 from typing import Annotated, Any
 
@@ -19,12 +19,13 @@ from fastapi import Depends, Header, Query, Request
 from fastapi.routing import APIRoute
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
 from chain_processor_api.api.audit import Audit
 from chain_processor_api.core.config import Settings
-from chain_processor_api.core.security import decode_access_token
+from chain_processor_api.core.security import request_claims
 from chain_processor_api.core.throttle import LoginThrottle
 from chain_processor_api.core.tracing import current_traceparent
 from chain_processor_api.services.executions import trace_metadata
@@ -46,19 +47,28 @@ async def get_settings(connection: HTTPConnection) -> Settings:
     return settings
 
 
-def get_session(connection: HTTPConnection) -> Iterator[Session]:
+async def get_session(connection: HTTPConnection) -> AsyncIterator[Session]:
     """A session per request; the handler commits, anything uncommitted is rolled back.
     The reads of the auth dependency and of a handler end before the request waits for
     another thread (see :func:`end_read`), so no request holds a connection meanwhile.
 
     A GET or HEAD only reads: its statements run without a transaction around them, which
-    saves a BEGIN and a COMMIT round trip for the auth read and again for the handler's."""
+    saves a BEGIN and a COMMIT round trip for the auth read and again for the handler's.
+
+    Opening a session touches no connection, and closing one whose transaction has ended
+    does not either, so both happen on the event loop: only a rollback (a request that
+    failed mid-transaction) takes a thread."""
     state = connection.app.state
     reads = connection.scope.get("method") in ("GET", "HEAD")
-    factory = state.read_session_factory if reads else state.session_factory
-    with factory() as session:
-        watch_writes(session)
+    factory: sessionmaker[Session] = state.read_session_factory if reads else state.session_factory
+    session = factory()
+    try:
         yield session
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 async def get_session_factory(connection: HTTPConnection) -> SessionFactory:
@@ -84,12 +94,14 @@ ClientAddress = Annotated[str, Depends(get_client_address)]
 TokenDep = Annotated[str | None, Depends(oauth2_scheme)]
 
 
-def authenticate(session: Session, settings: Settings, token: str | None) -> tuple[User, uuid.UUID]:
+def authenticate(
+    session: Session, settings: Settings, token: str | None, state: dict[str, Any]
+) -> tuple[User, uuid.UUID]:
     """The active user of a valid access token whose sign-in session is still live, and
-    that session's id."""
+    that session's id. ``state`` is the request's (where the token's claims may be known)."""
     if not token:
         raise NotAuthenticatedError()
-    claims = decode_access_token(settings, token)
+    claims = request_claims(settings, token, state)
     found = get_session_user(session=session, session_id=claims.session_id, user_id=claims.user_id)
     if found is None or found[0].revoked_at is not None:
         raise NotAuthenticatedError("The session has ended; sign in again")
@@ -102,26 +114,26 @@ def authenticate(session: Session, settings: Settings, token: str | None) -> tup
 def get_current_user(
     request: Request, session: SessionDep, settings: SettingsDep, token: TokenDep
 ) -> User:
-    user, session_id = authenticate(session, settings, token)
+    user, session_id = authenticate(session, settings, token, request.scope.setdefault("state", {}))
     end_read(session)
     request.state.auth_session_id = session_id
     request.state.user = user
     return user
 
 
-def watch_writes(session: Session) -> None:
-    """Note in ``session.info["wrote"]`` whether the open transaction has written anything."""
-    session.info["wrote"] = False
+def watch_writes(sessions: sessionmaker[Session]) -> None:
+    """Note in ``session.info["wrote"]`` whether the open transaction of each session made by
+    ``sessions`` has written anything (listeners set once, not per request)."""
 
-    def wrote(*_args: object) -> None:
+    def wrote(session: Session, *_args: object) -> None:
         session.info["wrote"] = True
 
-    def ended(*_args: object) -> None:
+    def ended(session: Session, *_args: object) -> None:
         session.info["wrote"] = False
 
-    event.listen(session, "after_flush", wrote)
-    event.listen(session, "after_commit", ended)
-    event.listen(session, "after_rollback", ended)
+    event.listen(sessions, "after_flush", wrote)
+    event.listen(sessions, "after_commit", ended)
+    event.listen(sessions, "after_rollback", ended)
 
 
 def end_read(session: Session) -> None:

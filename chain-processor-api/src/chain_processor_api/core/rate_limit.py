@@ -22,14 +22,14 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from chain_processor_api.core.config import Settings
 from chain_processor_api.core.errors import domain_error_response
-from chain_processor_api.core.security import decode_access_token
+from chain_processor_api.core.security import request_claims
 from chain_processor_core.exceptions.errors import ChainProcessorError, RateLimitedError
 
 Budget = Literal["read", "write", "submit"]
@@ -115,11 +115,12 @@ class RateLimits:
             return "submit"
         return "write"
 
-    def key(self, token: str | None, address: str) -> str:
-        """The user of a valid access token, else the client address."""
+    def key(self, token: str | None, address: str, state: dict[str, Any]) -> str:
+        """The user of a valid access token, else the client address. The token's claims
+        stay in the request's ``state`` for authentication to reuse."""
         if token:
             try:
-                return f"user:{decode_access_token(self.settings, token).user_id}"
+                return f"user:{request_claims(self.settings, token, state).user_id}"
             except ChainProcessorError:
                 pass  # an invalid token is refused later; count it against the address
         return f"address:{address}"
@@ -145,7 +146,9 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         client = scope.get("client")
-        key = self.limits.key(_bearer_token(scope), client[0] if client else "unknown")
+        key = self.limits.key(
+            _bearer_token(scope), client[0] if client else "unknown", scope.setdefault("state", {})
+        )
         wait = self.limits.check(budget, key)
         if wait is None:
             await self.app(scope, receive, send)

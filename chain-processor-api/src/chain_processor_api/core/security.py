@@ -13,6 +13,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import jwt
 
@@ -81,6 +82,22 @@ def decode_access_token(settings: Settings, token: str) -> AccessClaims:
         )
     except (ValueError, TypeError) as exc:
         raise NotAuthenticatedError("The access token is not valid") from exc
+
+
+VERIFIED_CLAIMS = "verified_access_claims"
+"""Where a request's state keeps a token it has decoded, with its claims."""
+
+
+def request_claims(settings: Settings, token: str, state: dict[str, Any]) -> AccessClaims:
+    """The claims of ``token`` as :func:`decode_access_token` gives them, decoded once per
+    request: the rate limiter decodes the token first, authentication reuses its claims."""
+    known = state.get(VERIFIED_CLAIMS)
+    if known is not None and known[0] == token:
+        claims: AccessClaims = known[1]
+        return claims
+    claims = decode_access_token(settings, token)
+    state[VERIFIED_CLAIMS] = (token, claims)
+    return claims
 
 
 def new_refresh_token() -> str:

@@ -321,7 +321,7 @@ def _check_stream_access(
 ) -> int | None:
     with factory() as session:
         try:
-            user, _session_id = authenticate(session, settings, token)
+            user, _session_id = authenticate(session, settings, token, {})
             check_role(user, Role.VIEWER)
             if execution_id is not None:
                 executions_repo.get_execution(session=session, execution_id=execution_id)
