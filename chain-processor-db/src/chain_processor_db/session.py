@@ -19,12 +19,14 @@ Pitfalls handled here so that no caller has to know them:
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
+import pydantic_core
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import URL, ExceptionContext
 from sqlalchemy.exc import DisconnectionError
@@ -47,6 +49,16 @@ def normalize_url(url: str | URL) -> URL:
     if backend == "sqlite":
         return parsed
     raise ValueError(f"Unsupported database {backend!r}: use postgresql:// or sqlite://")
+
+
+def json_loads(text: str | bytes) -> Any:
+    """What ``json.loads`` gives, at several times its speed: JSON columns (step configs,
+    canvas positions, metadata) are most of what a list page parses. The standard parser
+    takes what pydantic's refuses (a lone surrogate escape, which SQLite may hold)."""
+    try:
+        return pydantic_core.from_json(text)
+    except ValueError:
+        return json.loads(text)
 
 
 def create_db_engine(
@@ -74,6 +86,7 @@ def create_db_engine(
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=pool_timeout,
+        json_deserializer=json_loads,
         echo=echo,
     )
     _ping_after_idle(engine, ping_after_idle_s)
@@ -115,7 +128,12 @@ def engine_from_settings(settings: DatabaseSettings) -> Engine:
 def _create_sqlite_engine(url: URL, *, echo: bool) -> Engine:
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, echo=echo)
+    engine = create_engine(
+        url,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        json_deserializer=json_loads,
+        echo=echo,
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:

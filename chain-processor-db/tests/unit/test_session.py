@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 
-from chain_processor_db.session import normalize_url
+from chain_processor_db.session import json_loads, normalize_url
 
 
 @pytest.mark.parametrize(
@@ -36,3 +39,35 @@ def test_normalize_url_keeps_everything_but_the_driver() -> None:
 def test_normalize_url_refuses_other_databases(url: str) -> None:
     with pytest.raises(ValueError, match="Unsupported database"):
         normalize_url(url)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"n": 1, "f": 1.0, "big": 123456789012345678901234567890, "e": 1e-7}',
+        '[null, true, false, "caf\\u00e9", "\\n", {"nested": {"a": []}}]',
+        '{"a": 1, "a": 2}',  # the last of duplicate keys wins
+        "[Infinity, -Infinity]",
+        '"\\ud800"',  # a lone surrogate: pydantic's parser refuses it, json's does not
+        b'{"bytes": "too"}',
+    ],
+)
+def test_json_columns_read_as_json_loads_reads_them(text: str | bytes) -> None:
+    expected: Any = json.loads(text)
+    assert json_loads(text) == expected
+    assert [type(value) for value in _leaves(json_loads(text))] == [
+        type(value) for value in _leaves(expected)
+    ]
+
+
+def test_invalid_json_is_refused_as_json_loads_refuses_it() -> None:
+    with pytest.raises(ValueError):
+        json_loads('{"a": ')
+
+
+def _leaves(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return [leaf for item in value.values() for leaf in _leaves(item)]
+    if isinstance(value, list):
+        return [leaf for item in value for leaf in _leaves(item)]
+    return [value]

@@ -3,10 +3,9 @@ identity map and change tracking (about half of a list request's CPU time otherw
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import RowMapping, Select, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 _TOTAL = "_total"
@@ -14,14 +13,22 @@ _TOTAL = "_total"
 
 def read_page(
     session: Session, query: Select[Any], *, offset: int, limit: int
-) -> tuple[Sequence[RowMapping], int]:
+) -> tuple[list[dict[str, Any]], int]:
     """The rows of ``query`` (ordered by the caller) from ``offset``, at most ``limit``, as
-    mappings, and how many rows match in all. The total comes with the rows (a window
-    count), so a page costs one statement; only a page past the end needs a second."""
+    dicts by column label, and how many rows match in all. The total comes with the rows (a
+    window count), so a page costs one statement; only a page past the end needs a second."""
     counted = query.add_columns(func.count().over().label(_TOTAL))
-    rows = session.execute(counted.offset(offset).limit(limit)).mappings().all()
+    rows = read_rows(session, counted.offset(offset).limit(limit))
     if rows:
-        return rows, int(rows[0][_TOTAL])
+        return rows, int(rows[0].pop(_TOTAL))
     if offset == 0:
         return rows, 0
     return rows, session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+def read_rows(session: Session, query: Select[Any]) -> list[dict[str, Any]]:
+    """The rows of ``query`` as dicts by column label, through the session's connection:
+    plain rows, none of the ORM's loading."""
+    result = session.connection().execute(query)
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result.all()]

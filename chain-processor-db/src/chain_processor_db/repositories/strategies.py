@@ -35,7 +35,7 @@ from chain_processor_db.models import (
     StrategyVersionNode,
 )
 from chain_processor_db.repositories._filters import contains_text, has_tag
-from chain_processor_db.repositories._pages import read_page
+from chain_processor_db.repositories._pages import read_page, read_rows
 from chain_processor_db.repositories._versions import next_version
 
 _STRATEGY_COLUMNS = (
@@ -116,12 +116,13 @@ def list_strategies(
     )
     steps: dict[uuid.UUID, list[dict[str, Any]]] = {row["id"]: [] for row in rows}
     if steps:
-        for step in session.execute(
+        query = (
             select(*_STEP_COLUMNS)
             .where(StrategyNode.strategy_id.in_(steps))
             .order_by(StrategyNode.strategy_id, StrategyNode.position)
-        ).mappings():
-            steps[step["strategy_id"]].append(dict(step))
+        )
+        for step in read_rows(session, query):
+            steps[step["strategy_id"]].append(step)
     chains = [StrategyPublic.model_validate({**row, "nodes": steps[row["id"]]}) for row in rows]
     return chains, count
 
@@ -281,8 +282,11 @@ class _Step:
 
 
 def _resolve_steps(session: Session, requested: Sequence[StrategyNodeIn]) -> list[_Step]:
+    """Each requested step with its node and the node version it pins (the one it names,
+    else the node's current one). Three statements at most, whatever the number of steps."""
     node_ids = {step.node_id for step in requested}
     nodes = {node.id: node for node in session.scalars(select(Node).where(Node.id.in_(node_ids)))}
+    current, named = _versions_of(session, requested)
     steps = []
     for index, request in enumerate(requested):
         node = nodes.get(request.node_id)
@@ -295,28 +299,40 @@ def _resolve_steps(session: Session, requested: Sequence[StrategyNodeIn]) -> lis
                 f"Step {index + 1}: node {node.name!r} is not active",
                 field=f"nodes.{index}.node_id",
             )
-        steps.append(_Step(request, node, _pinned_version(session, index, request, node)))
+        if request.node_version_id is None:
+            version = current.get(node.id)
+        else:
+            version = named.get(request.node_version_id)
+        if version is None or version.node_id != node.id:
+            raise VersionNotFoundError(
+                f"Step {index + 1}: the node version does not exist",
+                field=f"nodes.{index}.node_version_id",
+            )
+        steps.append(_Step(request, node, version))
         _check_builtin_config(index, node, request.config)
     return steps
 
 
-def _pinned_version(
-    session: Session, index: int, request: StrategyNodeIn, node: Node
-) -> NodeVersion:
-    if request.node_version_id is None:
-        version = session.scalar(
-            select(NodeVersion).where(
-                NodeVersion.node_id == node.id, NodeVersion.version == node.current_version
-            )
+def _versions_of(
+    session: Session, requested: Sequence[StrategyNodeIn]
+) -> tuple[dict[uuid.UUID, NodeVersion], dict[uuid.UUID, NodeVersion]]:
+    """The node versions ``requested`` pins: the current version of each node a step names
+    no version of, by node id; and the versions steps name, by version id."""
+    current: dict[uuid.UUID, NodeVersion] = {}
+    unpinned = {step.node_id for step in requested if step.node_version_id is None}
+    if unpinned:
+        query = (
+            select(NodeVersion)
+            .join(Node, NodeVersion.node_id == Node.id)
+            .where(Node.id.in_(unpinned), NodeVersion.version == Node.current_version)
         )
-    else:
-        version = session.get(NodeVersion, request.node_version_id)
-    if version is None or version.node_id != node.id:
-        raise VersionNotFoundError(
-            f"Step {index + 1}: the node version does not exist",
-            field=f"nodes.{index}.node_version_id",
-        )
-    return version
+        current = {version.node_id: version for version in session.scalars(query)}
+    named: dict[uuid.UUID, NodeVersion] = {}
+    pinned = {step.node_version_id for step in requested if step.node_version_id is not None}
+    if pinned:
+        query = select(NodeVersion).where(NodeVersion.id.in_(pinned))
+        named = {version.id: version for version in session.scalars(query)}
+    return current, named
 
 
 def _check_builtin_config(index: int, node: Node, config: dict[str, Any]) -> None:

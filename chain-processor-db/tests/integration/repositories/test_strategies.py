@@ -131,6 +131,24 @@ def test_create_strategy_pins_a_named_node_version(session: Session) -> None:
     assert strategy.nodes[0].node_version_id == old.id
 
 
+def test_steps_resolve_in_three_reads_whatever_their_number(session: Session) -> None:
+    edited, plain = make_node(session), make_node(session)
+    old = get_node_version(session=session, node_id=edited.id, version="1.0.0")
+    _edit_node(session, edited)
+    current = get_node_version(session=session, node_id=edited.id, version="1.0.1")
+    steps = [step(edited), step(edited, node_version_id=old.id), step(plain)] * 8
+    flush(session)
+
+    with recorded_statements(session) as statements:
+        strategy = make_strategy(session, nodes=steps)
+
+    pins = [s.node_version_id for s in strategy.nodes]
+    plain_version = get_node_version(session=session, node_id=plain.id, version="1.0.0")
+    assert pins == [current.id, old.id, plain_version.id] * 8
+    reads = [sql for sql in statements if sql.lstrip().upper().startswith("SELECT")]
+    assert len(reads) == 3, reads  # nodes, their current versions, the named versions
+
+
 def test_create_empty_strategy(session: Session) -> None:
     strategy = make_strategy(session, nodes=[])
 
