@@ -59,6 +59,26 @@ def test_a_live_lease_means_the_executor_is_active(client: TestClient, session: 
     assert body["queue"]["running"] == 1
 
 
+def test_a_database_bug_on_sqlite_is_a_500_not_a_retry_later(tmp_path: object) -> None:
+    """SQLite raises OperationalError for outages (locked, full, read-only) and for bugs (no
+    such table) alike: only the outages are 503 "try again later"."""
+    url = f"sqlite:///{tmp_path}/never-migrated.db"
+    engine = create_db_engine(url)
+    settings = make_settings(Database("sqlite", url))
+    app = create_app(settings, engine=engine)
+    token = create_access_token(settings, user_id=uuid.uuid4(), session_id=uuid.uuid4())
+    try:
+        client = TestClient(app, raise_server_exceptions=False)
+        response = client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"})
+    finally:
+        app.state.sandbox_runner.close()
+        engine.dispose()
+
+    assert response.status_code == 500
+    assert "Retry-After" not in response.headers
+    assert "no such table" not in response.text and "SELECT" not in response.text
+
+
 def test_an_unreachable_database_is_a_503_without_details(tmp_path: object) -> None:
     engine = create_db_engine("postgresql://nobody@127.0.0.1:1/none")
     settings = make_settings(Database("postgres", "postgresql://nobody@127.0.0.1:1/none"))

@@ -44,7 +44,9 @@ def translate_errors() -> Iterator[None]:
     except StaleDataError as exc:
         raise StaleVersionError() from exc
     except OperationalError as exc:
-        raise ServiceUnavailableError("The database is not available") from exc
+        if is_unavailable(exc):
+            raise ServiceUnavailableError("The database is not available") from exc
+        raise
     except DBAPIError as exc:
         if is_unavailable(exc):
             raise ServiceUnavailableError("The database cannot take writes now") from exc
@@ -58,10 +60,27 @@ def translate_errors() -> Iterator[None]:
 _UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "25006", "53", "57P")
 
 
+# SQLite's result codes that mean "try again later" (extended codes start with these):
+# another writer holds the lock, the disk is full or read-only, the file cannot be opened
+# or written. Its other OperationalErrors (SQLITE_ERROR: no such table, a syntax error)
+# are bugs, not outages.
+_SQLITE_UNAVAILABLE_PREFIXES = (
+    "SQLITE_BUSY",
+    "SQLITE_LOCKED",
+    "SQLITE_FULL",
+    "SQLITE_READONLY",
+    "SQLITE_IOERR",
+    "SQLITE_CANTOPEN",
+    "SQLITE_NOMEM",
+    "SQLITE_PROTOCOL",
+)
+
+
 def is_unavailable(exc: DBAPIError) -> bool:
     """Whether ``exc`` says the database cannot serve now (an outage, not a bad request)."""
     if isinstance(exc, OperationalError):
-        return True
+        name = getattr(exc.orig, "sqlite_errorname", None)
+        return name is None or name.startswith(_SQLITE_UNAVAILABLE_PREFIXES)
     sqlstate = getattr(exc.orig, "sqlstate", None) or ""
     return sqlstate.startswith(_UNAVAILABLE_SQLSTATE_PREFIXES)
 

@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -199,12 +199,32 @@ def test_write_to_a_read_only_database_is_service_unavailable(session: Session) 
         flush(session)
 
 
-@POSTGRES_ONLY
 def test_other_driver_errors_pass_through(session: Session) -> None:
+    # On SQLite a missing table is an OperationalError too: a bug, not an outage.
     with pytest.raises(DBAPIError) as caught, translate_errors():
         session.execute(text("SELECT * FROM no_such_table"))
 
     assert not is_unavailable(caught.value)
+
+
+def test_sqlite_locked_by_another_writer_is_service_unavailable(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/locked.db"
+    holder = create_db_engine(url)
+    impatient = create_engine(url, connect_args={"timeout": 0})
+    try:
+        with holder.connect() as writer:
+            writer.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+            writer.commit()
+            writer.exec_driver_sql("INSERT INTO t VALUES (0)")  # holds the write lock
+            with impatient.connect() as other:
+                with pytest.raises(ServiceUnavailableError) as caught, translate_errors():
+                    other.exec_driver_sql("INSERT INTO t VALUES (1)")
+            writer.rollback()
+    finally:
+        holder.dispose()
+        impatient.dispose()
+
+    assert _sqlite_error_name(caught) == "SQLITE_BUSY"
 
 
 # The embedded SQLite default: a full disk and a read-only database are "try again later"
