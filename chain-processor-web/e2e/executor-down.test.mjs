@@ -1,6 +1,7 @@
 // Issue 8, "executor stopped entirely", in the browser: with no executor the UI keeps working,
-// a run waits as pending and /health/detailed says "degraded"; once the executor is started
-// again the same run completes, in the designer and in the monitor.
+// a run waits as pending, /health/detailed says "degraded" and a banner says why runs wait;
+// once the executor is started again the same run completes, in the designer and in the
+// monitor, and the banner is gone.
 // run.sh stops its own executor before this file; the journey starts one itself (E2E_EXECUTOR_BIN,
 // with run.sh's environment) and stops it, by its process group, when it ends.
 import assert from "node:assert/strict";
@@ -93,6 +94,11 @@ describe("executor stopped entirely", { skip: !EXECUTOR_BIN && "no executor in t
       assert.ok(health.queue.pending >= 1, JSON.stringify(health.queue));
       // Still pending: nothing ran it meanwhile.
       await designer.locator("[data-testid=run-status][data-status=pending]").waitFor();
+      // The UI says why: a banner on every page (checked on load, then every 30 s).
+      await monitor.reload();
+      const banner = monitor.getByRole("status").filter({ hasText: "No executor is running" });
+      await banner.waitFor();
+      assert.equal(await banner.getAttribute("data-health"), "executor-away");
       await screenshot(monitor, "20-executor-down-pending");
     } catch (error) {
       await screenshot(designer, "failed-executor-down-pending").catch(() => undefined);
@@ -110,6 +116,9 @@ describe("executor stopped entirely", { skip: !EXECUTOR_BIN && "no executor in t
       const health = await detailedHealth();
       assert.notEqual(health.status, "degraded", JSON.stringify(health));
       assert.equal(health.queue.pending, 0);
+      await monitor.reload();
+      await monitor.locator("[data-testid=execution-status][data-status=succeeded]").waitFor();
+      assert.equal(await monitor.getByTestId("health-banner").count(), 0);
       await screenshot(monitor, "21-executor-back-succeeded");
       assert.deepEqual(browser.errors, []);
     } catch (error) {

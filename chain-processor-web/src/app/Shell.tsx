@@ -3,6 +3,7 @@ import { AppBar, Box, Button, Chip, Link, Toolbar, Typography } from "@mui/mater
 import { useTranslation } from "react-i18next";
 import { Outlet } from "react-router";
 import { useMe, useSignOut } from "../api/me";
+import { HealthBanner } from "./HealthBanner";
 import { LanguageSelect } from "./LanguageSelect";
 import { NavLinks } from "./NavLinks";
 
@@ -44,6 +45,7 @@ export function Shell() {
           <NavLinks />
         </Box>
         <Box component="main" id="main" tabIndex={-1} sx={{ flexGrow: 1, p: 2, minWidth: 0 }}>
+          <HealthBanner />
           <Outlet />
         </Box>
       </Box>

@@ -13,6 +13,11 @@ export const en = {
     loadFailed: "Could not load: {{message}}",
     retry: "Retry",
   },
+  health: {
+    executorAway:
+      "No executor is running: runs are accepted and wait as pending ({{pending}} waiting now). They start when the executor is back.",
+    databaseUnavailable: "The database is not available: nothing can be saved or run until it is back.",
+  },
   nav: {
     main: "Main navigation",
     chains: "Chains",
