@@ -7,6 +7,7 @@ import { copyFileSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { signingIn } from "./auth";
 import { chainDesigner } from "./chains";
+import { platformHealth } from "./health";
 import { runs } from "./executions";
 import { nodeLibrary } from "./nodes";
 import { COMMITTED_PACT, GENERATED_DIR, PACT_FILE } from "./support";
@@ -22,6 +23,7 @@ describe("sign-in", signingIn);
 describe("node library", nodeLibrary);
 describe("chain designer", chainDesigner);
 describe("runs", runs);
+describe("health banner", platformHealth);
 
 /** The contract without what changes with the tools' versions. */
 function comparable(file: string): unknown {

@@ -142,6 +142,15 @@ def a_pending_execution_exists(session: Session, _settings: Settings, _params: V
     return {"executionId": str(_submitted(session).id)}
 
 
+def runs_wait_with_no_executor(session: Session, settings: Settings, _params: Values) -> Values:
+    """A pending run older than the executor's stale threshold, and no worker: what
+    ``/health/detailed`` reports as the executor being away."""
+    execution = _submitted(session)
+    waited = timedelta(seconds=settings.executor_stale_after_seconds + 60)
+    execution.created_at = execution.created_at - waited
+    return {"executionId": str(execution.id)}
+
+
 def a_finished_execution_exists(session: Session, _settings: Settings, _params: Values) -> Values:
     """A run that went through both steps, its step results written by the executor's own
     recording function."""
@@ -189,6 +198,7 @@ STATES: dict[str, Setup] = {
     "a chain exists": a_chain_exists,
     "a pending execution exists": a_pending_execution_exists,
     "a finished execution exists": a_finished_execution_exists,
+    "runs wait with no executor": runs_wait_with_no_executor,
     "an editor submitted a run of a chain": an_editor_submitted_a_run,
 }
 
