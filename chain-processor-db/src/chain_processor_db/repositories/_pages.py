@@ -20,7 +20,10 @@ def read_page(
     counted = query.add_columns(func.count().over().label(_TOTAL))
     rows = read_rows(session, counted.offset(offset).limit(limit))
     if rows:
-        return rows, int(rows[0].pop(_TOTAL))
+        total = int(rows[0][_TOTAL])
+        for row in rows:
+            del row[_TOTAL]
+        return rows, total
     if offset == 0:
         return rows, 0
     return rows, session.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -28,7 +31,8 @@ def read_page(
 
 def read_rows(session: Session, query: Select[Any]) -> list[dict[str, Any]]:
     """The rows of ``query`` as dicts by column label, through the session's connection:
-    plain rows, none of the ORM's loading."""
+    plain rows, none of the ORM's loading. For reads only: it does not flush the session
+    first, so changes not yet flushed are not seen."""
     result = session.connection().execute(query)
     keys = list(result.keys())
     return [dict(zip(keys, row, strict=True)) for row in result.all()]
