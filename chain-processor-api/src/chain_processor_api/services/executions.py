@@ -23,6 +23,7 @@ from chain_processor_core.models import ExecutionCreate, ExecutionPublic
 from chain_processor_core.models.status import NodeExecutionStatus
 from chain_processor_db.errors import flush
 from chain_processor_db.models import ChainExecution, NodeExecution, StrategyVersion, User
+from chain_processor_db.repositories import ab as ab_repo
 from chain_processor_db.repositories.executions import create_execution
 from chain_processor_db.repositories.strategies import get_strategy
 
@@ -85,8 +86,10 @@ def submit(
 
     Without a ``version``, the chain's traffic split (if any) chooses one.
     """
-    strategy = get_strategy(session=session, strategy_id=execution_in.strategy_id, with_steps=False)
-    execution_in = route(session, execution_in)
+    strategy, split = ab_repo.get_strategy_and_split(
+        session=session, strategy_id=execution_in.strategy_id
+    )
+    execution_in = route(execution_in, split)
     with_trace = execution_in.model_copy(update={"metadata": {**execution_in.metadata, **trace}})
     execution, created = create_execution(
         session=session, strategy=strategy, execution_in=with_trace, created_by_id=user_id

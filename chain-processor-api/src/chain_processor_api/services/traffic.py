@@ -17,7 +17,6 @@ from chain_processor_core.exceptions.errors import (
 )
 from chain_processor_core.models import ExecutionCreate
 from chain_processor_db.models import TrafficSplit
-from chain_processor_db.repositories import ab as ab_repo
 from chain_processor_db.repositories.strategies import get_strategy_version
 
 _RNG = random.Random()
@@ -38,13 +37,10 @@ def check_split_versions(
 
 
 def route(
-    session: Session, execution_in: ExecutionCreate, *, rng: random.Random | None = None
+    execution_in: ExecutionCreate, split: TrafficSplit | None, *, rng: random.Random | None = None
 ) -> ExecutionCreate:
-    """The submission with a version drawn from the chain's split, if it names none."""
-    if execution_in.version is not None:
-        return execution_in
-    split = ab_repo.get_traffic_split(session=session, strategy_id=execution_in.strategy_id)
-    if split is None:
+    """The submission with a version drawn from its chain's ``split``, if it names none."""
+    if execution_in.version is not None or split is None:
         return execution_in
     version = choose_variant(split, rng or _RNG)
     metadata = {**execution_in.metadata, "variant": version}

@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from chain_processor_core.exceptions.errors import NotFoundError
+from chain_processor_core.exceptions.errors import NotFoundError, StrategyNotFoundError
 from chain_processor_core.models.status import ExecutionStatus
 from chain_processor_db.errors import flush
-from chain_processor_db.models import AbRun, ChainExecution, TrafficSplit
+from chain_processor_db.models import AbRun, ChainExecution, ChainStrategy, TrafficSplit
 
 _FINAL = [status.value for status in ExecutionStatus if status.is_final]
 
@@ -71,6 +71,21 @@ def list_ab_runs(
 
 def get_traffic_split(*, session: Session, strategy_id: uuid.UUID) -> TrafficSplit | None:
     return session.get(TrafficSplit, strategy_id)
+
+
+def get_strategy_and_split(
+    *, session: Session, strategy_id: uuid.UUID
+) -> tuple[ChainStrategy, TrafficSplit | None]:
+    """A chain (without its steps) and its traffic split, if it has one, in one read: what
+    a submit needs. :class:`StrategyNotFoundError` when there is no such chain."""
+    row = session.execute(
+        select(ChainStrategy, TrafficSplit)
+        .outerjoin(TrafficSplit, TrafficSplit.strategy_id == ChainStrategy.id)
+        .where(ChainStrategy.id == strategy_id)
+    ).one_or_none()
+    if row is None:
+        raise StrategyNotFoundError()
+    return row[0], row[1]
 
 
 def set_traffic_split(

@@ -5,7 +5,7 @@ import uuid
 import pytest
 from sqlalchemy.orm import Session
 
-from chain_processor_core.exceptions.errors import NotFoundError
+from chain_processor_core.exceptions.errors import NotFoundError, StrategyNotFoundError
 from chain_processor_db.errors import flush
 from chain_processor_db.models import ChainExecution, ChainStrategy, TrafficSplit
 from chain_processor_db.repositories.ab import (
@@ -13,13 +13,14 @@ from chain_processor_db.repositories.ab import (
     create_ab_run,
     delete_traffic_split,
     get_ab_run,
+    get_strategy_and_split,
     get_traffic_split,
     list_ab_runs,
     set_traffic_split,
     variant_stats,
 )
 from chain_processor_db.repositories.strategies import delete_strategy
-from tests.factories import make_execution, make_strategy, make_user
+from tests.factories import make_execution, make_strategy, make_user, recorded_statements
 
 
 def _finished(
@@ -76,6 +77,26 @@ def test_traffic_split_is_created_replaced_and_deleted(session: Session) -> None
     assert (split.variants, split.updated_by_id) == (second, user.id)
     delete_traffic_split(session=session, split=split)
     assert get_traffic_split(session=session, strategy_id=strategy.id) is None
+
+
+def test_a_chain_and_its_split_are_read_together(session: Session) -> None:
+    plain, split_chain = make_strategy(session), make_strategy(session)
+    variants = [{"version": "1.0.0", "weight": 100}]
+    set_traffic_split(
+        session=session, strategy_id=split_chain.id, variants=variants, updated_by_id=None
+    )
+    flush(session)
+    session.expunge_all()  # read from the database, not from what the session holds
+
+    with recorded_statements(session) as statements:
+        chain, split = get_strategy_and_split(session=session, strategy_id=split_chain.id)
+        other, none = get_strategy_and_split(session=session, strategy_id=plain.id)
+
+    assert len(statements) == 2  # one read each
+    assert (chain.id, split is not None and split.variants) == (split_chain.id, variants)
+    assert (other.id, none) == (plain.id, None)
+    with pytest.raises(StrategyNotFoundError):
+        get_strategy_and_split(session=session, strategy_id=uuid.uuid4())
 
 
 def test_traffic_split_goes_with_its_chain(session: Session) -> None:
