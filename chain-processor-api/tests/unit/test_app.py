@@ -3,6 +3,7 @@ on routes added for the test (no database needed)."""
 
 from __future__ import annotations
 
+import contextvars
 import http.client
 import json
 import threading
@@ -11,10 +12,11 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
+from chain_processor_api.api.deps import ReleasingRoute
 from chain_processor_api.core.config import Settings
 from chain_processor_api.core.logging import request_id_var
 from chain_processor_api.main import create_app
@@ -273,3 +275,42 @@ def test_a_500_keeps_the_connection_alive(tmp_path: Path) -> None:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_a_synchronous_handler_and_its_answers_validation_share_one_thread() -> None:
+    """ReleasingRoute: the handler, the validation of its answer (which may read ORM
+    attributes) and the end of its read run in one threadpool call, not two. Each threadpool
+    call runs in its own copy of the request's context: a value the handler sets in it is
+    seen by the validator only when both run in the same call."""
+    handled: contextvars.ContextVar[str] = contextvars.ContextVar("handled", default="elsewhere")
+    seen: dict[str, str] = {}
+
+    class Answer(BaseModel):
+        text: str
+
+        @field_validator("text")
+        @classmethod
+        def _note_context(cls, value: str) -> str:
+            seen["validator saw"] = handled.get()
+            return value
+
+    router = APIRouter(route_class=ReleasingRoute)
+
+    @router.get("/answer", response_model=Answer)
+    def answer(number: int = 1) -> object:
+        handled.set("in the handler's call")
+        return {"text": f"hello {number}"}
+
+    @router.get("/broken", response_model=Answer)
+    def broken() -> object:
+        return {"text": 42}  # not an Answer: FastAPI's own response validation reports it
+
+    app = FastAPI()
+    app.include_router(router)
+    client = TestClient(app, raise_server_exceptions=False)
+
+    response = client.get("/answer", params={"number": 3})
+
+    assert response.json() == {"text": "hello 3"}
+    assert seen["validator saw"] == "in the handler's call"
+    assert client.get("/broken").status_code == 500

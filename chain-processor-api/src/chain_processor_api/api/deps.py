@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, Query, Request, Response
 from fastapi.routing import APIRoute
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import event
@@ -150,24 +150,34 @@ def end_read(session: Session) -> None:
 
 
 class ReleasingRoute(APIRoute):
-    """A route whose synchronous handler ends its reading transaction before it returns:
-    FastAPI serializes a synchronous handler's answer in another threadpool call, and a
+    """A route whose synchronous handler runs in one threadpool call together with what
+    follows it: the validation of its answer into the response model (which may read
+    attributes of ORM objects), then the end of its reading transaction. FastAPI would
+    otherwise validate a synchronous handler's answer in a second threadpool call, and a
     request must not hold a connection while it waits for a thread."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         if not inspect.iscoroutinefunction(endpoint):
-            endpoint = _releasing(endpoint)
+            endpoint = _in_one_thread(endpoint, self)
         super().__init__(path, endpoint, **kwargs)
 
 
-def _releasing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(endpoint)
-    def handler(*args: Any, **kwargs: Any) -> Any:
-        result = endpoint(*args, **kwargs)
+def _in_one_thread(endpoint: Callable[..., Any], route: APIRoute) -> Callable[..., Any]:
+    def work(kwargs: dict[str, Any]) -> Any:
+        result = endpoint(**kwargs)
+        field = route.response_field
+        if field is not None and not isinstance(result, Response):
+            validated, errors = field.validate(result, {}, loc=("response",))
+            if not errors:  # else FastAPI validates again and reports them as usual
+                result = validated
         for value in kwargs.values():
             if isinstance(value, Session):
                 end_read(value)
         return result
+
+    @functools.wraps(endpoint)
+    async def handler(**kwargs: Any) -> Any:
+        return await run_in_threadpool(work, kwargs)
 
     return handler
 
