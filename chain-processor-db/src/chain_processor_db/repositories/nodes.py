@@ -95,7 +95,7 @@ def list_nodes(
     if not include_inactive:
         query = query.where(Node.is_active)
     rows, count = read_page(session, query.order_by(Node.name, Node.id), offset=offset, limit=limit)
-    return [NodePublic.model_validate(dict(row)) for row in rows], count
+    return [NodePublic.model_validate(row) for row in rows], count
 
 
 def update_node(

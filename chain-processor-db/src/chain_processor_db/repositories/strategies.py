@@ -81,13 +81,9 @@ def create_strategy(
     return strategy
 
 
-def get_strategy(
-    *, session: Session, strategy_id: uuid.UUID, with_steps: bool = True
-) -> ChainStrategy:
-    """A chain, with its current steps loaded unless ``with_steps`` is False (a run's submit
-    needs only the chain's row)."""
-    options = [selectinload(ChainStrategy.nodes)] if with_steps else []
-    strategy = session.get(ChainStrategy, strategy_id, options=options)
+def get_strategy(*, session: Session, strategy_id: uuid.UUID) -> ChainStrategy:
+    """A chain, with its current steps loaded."""
+    strategy = session.get(ChainStrategy, strategy_id, options=[selectinload(ChainStrategy.nodes)])
     if strategy is None:
         raise StrategyNotFoundError()
     return strategy
@@ -123,8 +119,9 @@ def list_strategies(
         )
         for step in read_rows(session, query):
             steps[step["strategy_id"]].append(step)
-    chains = [StrategyPublic.model_validate({**row, "nodes": steps[row["id"]]}) for row in rows]
-    return chains, count
+    for row in rows:
+        row["nodes"] = steps[row["id"]]
+    return [StrategyPublic.model_validate(row) for row in rows], count
 
 
 def update_strategy(
