@@ -1,4 +1,8 @@
-"""Sum the JUnit XML reports of every pytest run into one closing line."""
+"""Sum the JUnit XML reports of every test run into one closing line.
+
+Each failing test is listed first, with the opening lines of its message, so that the end of a
+CI log says what broke even when the log is cut.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,31 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+MESSAGE_LINES = 6
+MESSAGE_CHARS = 600
+
+
+def failures(suite: ET.Element) -> list[str]:
+    """One block per failed or erroring test of this suite: its name, then its message."""
+    blocks = []
+    for case in suite.findall("testcase"):
+        problem = case.find("failure")
+        if problem is None:
+            problem = case.find("error")
+        if problem is None:
+            continue
+        name = "::".join(part for part in (case.get("classname"), case.get("name")) if part)
+        # The message attribute is the assertion (pytest) or the whole error flattened to one
+        # line (node:test); the element's text is the traceback, used when there is no message.
+        text = (problem.get("message") or problem.text or "").strip()[:MESSAGE_CHARS]
+        lines = [line for line in text.splitlines() if line.strip()][:MESSAGE_LINES]
+        blocks.append("\n".join([f"FAILED {name}", *(f"    {line}" for line in lines)]))
+    return blocks
+
 
 def main(paths: list[str]) -> int:
     passed = failed = skipped = 0
+    listed: list[str] = []
     for path in paths:
         if not Path(path).exists():
             continue
@@ -19,6 +45,10 @@ def main(paths: list[str]) -> int:
             passed += total - bad - skip
             failed += bad
             skipped += skip
+            if bad:
+                listed.extend(failures(suite))
+    for block in listed:
+        sys.stdout.write(block + "\n")
     sys.stdout.write(f"total: {passed} passed, {failed} failed, {skipped} skipped\n")
     return 0
 
