@@ -82,3 +82,25 @@ def test_all_passing_lists_nothing_but_the_total(tmp_path: Path) -> None:
     </testsuite></testsuites>"""
     (tmp_path / "ok.xml").write_text(report)
     assert summarize(tmp_path / "ok.xml") == ["total: 2 passed, 0 failed, 0 skipped"]
+
+
+def test_a_report_with_colour_codes_is_still_read(tmp_path: Path) -> None:
+    # node:test writes a Playwright call log's ANSI colour codes into its report as they come.
+    coloured = NODE_REPORT.replace(
+        "Timeout 15000ms exceeded.", "Timeout.\x1b[2m  - waiting\x1b[22m"
+    )
+    (tmp_path / "web.xml").write_text(coloured)
+    lines = summarize(tmp_path / "web.xml")
+    assert lines == [
+        "FAILED test::compares two versions",
+        "    locator.waitFor: Timeout.  - waiting",
+        "total: 1 passed, 1 failed, 0 skipped",
+    ]
+
+
+def test_an_unreadable_report_counts_as_a_failure(tmp_path: Path) -> None:
+    (tmp_path / "cut.xml").write_text(NODE_REPORT[: len(NODE_REPORT) // 2])
+    (tmp_path / "api.xml").write_text(PYTEST_REPORT)
+    lines = summarize(tmp_path / "cut.xml", tmp_path / "api.xml")
+    assert lines[0].startswith("FAILED cut.xml: the report cannot be read")
+    assert lines[-1] == "total: 2 passed, 3 failed, 1 skipped"

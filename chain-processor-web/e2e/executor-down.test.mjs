@@ -94,7 +94,7 @@ describe("executor stopped entirely", { skip: !EXECUTOR_BIN && "no executor in t
       assert.ok(health.queue.pending >= 1, JSON.stringify(health.queue));
       // Still pending: nothing ran it meanwhile.
       await designer.locator("[data-testid=run-status][data-status=pending]").waitFor();
-      // The UI says why: a banner on every page (checked on load, then every 30 s).
+      // The UI says why: a banner on every page (checked on load, then every 30 s; every 5 s while something is wrong).
       await monitor.reload();
       const banner = monitor.getByRole("status").filter({ hasText: "No executor is running" });
       await banner.waitFor();

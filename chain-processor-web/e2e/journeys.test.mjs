@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { readFileSync, writeFileSync } from "node:fs";
-import { ADMIN, ARTIFACTS, HAS_EXECUTOR, launch, screenshot, seriousViolations, signIn, signOut } from "./lib.mjs";
+import { ADMIN, ARTIFACTS, HAS_EXECUTOR, describePage, launch, screenshot, seriousViolations, signIn, signOut } from "./lib.mjs";
 
 const SLOW_CODE = [
   "import datetime",
@@ -27,7 +27,7 @@ let firstVersion = "";
 async function axe(name) {
   const violations = await seriousViolations(page);
   scanned.set(name, violations);
-  assert.deepEqual(violations, [], `axe violations on ${name}`);
+  assert.deepEqual(violations, [], `axe violations on ${name}: ${violations.join("; ")}`);
 }
 
 /** The version the designer shows, e.g. "1.0.1". */
@@ -104,7 +104,7 @@ async function runChain(input) {
   await page.getByRole("button", { name: "Run", exact: true }).click();
 }
 
-/** `it`, with a screenshot of the page when the journey fails. */
+/** `it`, with a screenshot of the page and a description of it when the journey fails. */
 function journey(name, options, fn) {
   const body = fn ?? options;
   const run = async () => {
@@ -112,6 +112,8 @@ function journey(name, options, fn) {
       await body();
     } catch (error) {
       await screenshot(page, `failed-${name.replace(/\W+/g, "-")}`).catch(() => undefined);
+      const seen = await describePage(page).catch((problem) => `page not readable: ${problem}`);
+      if (error instanceof Error) error.message = `${error.message} | ${seen}`;
       throw error;
     }
   };

@@ -59,8 +59,19 @@ export async function signOut(page) {
   await page.getByRole("heading", { name: "Sign in" }).waitFor();
 }
 
-/** Violations of serious or critical impact on the page as it is now. */
+/**
+ * Violations of serious or critical impact on the page once its transitions have ended (a
+ * fading menu or a ripple half-way through measures as low contrast). Endless animations, a
+ * spinner's, are not waited for.
+ */
 export async function seriousViolations(page) {
+  await page
+    .waitForFunction(
+      () => document.getAnimations().every((animation) => animation.playState !== "running" || animation.effect?.getTiming().iterations === Infinity),
+      null,
+      { timeout: 5_000 },
+    )
+    .catch(() => undefined);
   const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]).analyze();
   return results.violations
     .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
@@ -69,4 +80,18 @@ export async function seriousViolations(page) {
 
 export async function screenshot(page, name) {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/**
+ * What the page showed when a step failed: its address, every alert or status message and the
+ * start of its main text, on one line (JUnit reports keep the message on one line). Added to
+ * the failure's message, so that a CI log (which keeps the message, not the screenshot) says
+ * where the journey stood.
+ */
+export async function describePage(page) {
+  const texts = async (selector) =>
+    (await page.locator(selector).allInnerTexts()).map((text) => text.replace(/\s+/g, " ").trim()).filter(Boolean);
+  const alerts = await texts("[role=alert], [role=status]");
+  const [main = ""] = await texts("main");
+  return [`page: ${page.url()}`, ...alerts.map((text) => `message: ${text}`), `main: ${main.slice(0, 400)}`].join(" | ");
 }

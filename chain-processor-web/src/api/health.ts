@@ -7,6 +7,13 @@ import { ApiError } from "./http";
 
 /** How often the banner checks again; the server keeps no state per viewer for it. */
 export const HEALTH_POLL_MS = 30_000;
+/** How often it checks while something is wrong, so the banner goes soon after a recovery. */
+export const HEALTH_RECHECK_MS = 5_000;
+
+/** The delay before the next check, given the last answer (none yet: the usual delay). */
+export function nextHealthCheck(health: DetailedHealth | undefined): number {
+  return health && health.status !== "ok" ? HEALTH_RECHECK_MS : HEALTH_POLL_MS;
+}
 
 export const healthKeys = { all: ["health"] as const };
 
@@ -25,6 +32,6 @@ export function useHealth() {
     queryKey: healthKeys.all,
     queryFn: fetchHealth,
     enabled: signedIn,
-    refetchInterval: HEALTH_POLL_MS,
+    refetchInterval: (query) => nextHealthCheck(query.state.data),
   });
 }

@@ -1,4 +1,5 @@
 import { screen, waitFor } from "@testing-library/react";
+import { HEALTH_POLL_MS, HEALTH_RECHECK_MS, nextHealthCheck } from "../api/health";
 import { configureClient } from "../api/http";
 import { client } from "../client/client.gen";
 import type { DetailedHealth } from "../client/types.gen";
@@ -62,5 +63,13 @@ describe("HealthBanner", () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(queryClient.getQueryState(["health"])?.fetchStatus ?? "idle").toBe("idle");
     expect(screen.getByText("page")).toBeInTheDocument();
+  });
+
+  it("checks again sooner while something is wrong, so the banner goes soon after a recovery", () => {
+    expect(nextHealthCheck(undefined)).toBe(HEALTH_POLL_MS);
+    expect(nextHealthCheck(health({}))).toBe(HEALTH_POLL_MS);
+    expect(nextHealthCheck(health({ status: "degraded" }))).toBe(HEALTH_RECHECK_MS);
+    expect(nextHealthCheck(health({ status: "unavailable" }))).toBe(HEALTH_RECHECK_MS);
+    expect(HEALTH_RECHECK_MS).toBeLessThan(HEALTH_POLL_MS);
   });
 });
