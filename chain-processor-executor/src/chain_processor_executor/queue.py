@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, case, func, insert, select, update
+from sqlalchemy import Connection, Integer, Update, bindparam, case, func, insert, select, update
 
 from chain_processor_core.models.status import ExecutionStatus as Status
 from chain_processor_db.base import utcnow
@@ -81,30 +81,29 @@ class ClaimedExecution:
         return f"{self.created_by_id}:{self.strategy_version_id}"
 
 
-def claim_executions(
-    connection: Connection, *, worker_id: str, limit: int, lease_s: float
-) -> list[ClaimedExecution]:
-    """Claim up to ``limit`` pending executions, highest priority then oldest first."""
-    now = utcnow()
+def _claim_statement() -> Update:
+    """The claim, built once: its parameters are ``worker_id``, ``limit``, ``now`` and
+    ``lease_expires_at``. Building it per claim cost more than running it."""
     # MATERIALIZED: the candidates are chosen (and locked) exactly once; a plain IN
     # (subquery) may be re-run by the planner and claim more than `limit` rows.
     candidates = (
         select(Execution.id)
         .where(Execution.status == Status.PENDING.value)
         .order_by(Execution.priority.desc(), Execution.created_at, Execution.id)
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer))
         .with_for_update(skip_locked=True)
         .cte("candidates")
         .prefix_with("MATERIALIZED")
     )
-    statement = (
+    now = bindparam("now", type_=Execution.started_at.type)
+    return (
         update(Execution)
         .where(Execution.id.in_(select(candidates.c.id)))
         .where(Execution.status == Status.PENDING.value)
         .values(
             status=Status.RUNNING.value,
-            worker_id=worker_id,
-            lease_expires_at=now + timedelta(seconds=lease_s),
+            worker_id=bindparam("worker_id", type_=Execution.worker_id.type),
+            lease_expires_at=bindparam("lease_expires_at", type_=Execution.lease_expires_at.type),
             attempts=Execution.attempts + 1,
             started_at=func.coalesce(Execution.started_at, now),
         )
@@ -123,7 +122,23 @@ def claim_executions(
             Execution.created_by_id,
         )
     )
-    claimed = [ClaimedExecution(**row._asdict()) for row in connection.execute(statement)]
+
+
+_CLAIM = _claim_statement()
+
+
+def claim_executions(
+    connection: Connection, *, worker_id: str, limit: int, lease_s: float
+) -> list[ClaimedExecution]:
+    """Claim up to ``limit`` pending executions, highest priority then oldest first."""
+    now = utcnow()
+    parameters = {
+        "worker_id": worker_id,
+        "limit": limit,
+        "now": now,
+        "lease_expires_at": now + timedelta(seconds=lease_s),
+    }
+    claimed = [ClaimedExecution(**row._asdict()) for row in connection.execute(_CLAIM, parameters)]
     return sorted(claimed, key=lambda e: (-e.priority, e.created_at, e.id))
 
 

@@ -71,6 +71,9 @@ class Worker:
         self.wakeup = threading.Event()
         self.in_flight: dict[uuid.UUID, RunControl] = {}
         self._lock = threading.Lock()
+        self._full = False
+        """The last claim found no free slot: a run that ends claims again at once (under
+        :attr:`_lock`, with :attr:`in_flight`)."""
         self._finished = threading.Event()
         self.completed = 0
 
@@ -109,7 +112,7 @@ class Worker:
                 logger.warning("supervisor gone", extra={"action": "supervisor_gone"})
                 self.stop()
                 break
-            claimed = self._claim()
+            claimed, asked = self._claim()
             now = utcnow()
             for execution in claimed:
                 CLAIM_LATENCY.observe(max(0.0, (now - execution.created_at).total_seconds()))
@@ -119,32 +122,40 @@ class Worker:
                 threads.submit(self._run_one, execution)
             if claimed:
                 delay = self.settings.executor_poll_interval_s
-                continue
+                if len(claimed) == asked:
+                    continue  # a whole batch: more may be waiting
+            # Fewer than asked: the queue is empty for now. Wait for a NOTIFY of new work, a
+            # finished run (when no slot was free) or the poll, which backs off while idle.
             self.wakeup.wait(delay)
             self.wakeup.clear()
-            delay = min(delay * 2, self.settings.executor_max_poll_interval_s)
+            if not claimed:
+                delay = min(delay * 2, self.settings.executor_max_poll_interval_s)
 
-    def _claim(self) -> list[ClaimedExecution]:
-        free = self.concurrency + self.settings.executor_prefetch - len(self.in_flight)
+    def _claim(self) -> tuple[list[ClaimedExecution], int]:
+        """The executions claimed and how many were asked for (0: no slot was free)."""
+        with self._lock:
+            free = self.concurrency + self.settings.executor_prefetch - len(self.in_flight)
+            self._full = free <= 0
         if free <= 0:
-            return []
+            return [], 0
+        limit = min(free, self.settings.executor_batch_size)
         claim = partial(
             queue.claim_executions,
             worker_id=self.worker_id,
-            limit=min(free, self.settings.executor_batch_size),
+            limit=limit,
             lease_s=self.settings.executor_lease_s,
         )
         try:
             if self.engine.dialect.name == "postgresql":
-                return claim(self.connections.get())  # one statement: autocommit is atomic
+                return claim(self.connections.get()), limit  # one statement: autocommit is atomic
             with self.engine.begin() as connection:
-                return claim(connection)
+                return claim(connection), limit
         except SQLAlchemyError as error:
             self.connections.discard()
             logger.warning(
                 "claim failed", extra={"action": "claim_failed", "error": type(error).__name__}
             )
-            return []
+            return [], limit
 
     def _run_one(self, execution: ClaimedExecution) -> None:
         control = self.in_flight[execution.id]
@@ -179,8 +190,10 @@ class Worker:
             with self._lock:
                 del self.in_flight[execution.id]
                 self.completed += 1
+                full = self._full
             IN_FLIGHT.dec()
-            self.wakeup.set()
+            if full:  # work may be waiting that no slot could take: claim it now
+                self.wakeup.set()
 
     def _heartbeat(self) -> None:
         last_renewal = time.monotonic()

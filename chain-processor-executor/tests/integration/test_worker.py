@@ -11,7 +11,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, event, update
 
 from chain_processor_db.models import ChainExecution
 from chain_processor_executor.config import ExecutorSettings
@@ -51,8 +51,11 @@ def settings_for(database: Database, tmp_path: Path, **overrides: object) -> Exe
 def start_worker(database: Database, tmp_path: Path) -> Iterator[Callable[..., Worker]]:
     started: list[tuple[Worker, threading.Thread]] = []
 
-    def start(**overrides: object) -> Worker:
+    def start(claims: list[str] | None = None, **overrides: object) -> Worker:
+        """A running worker; its claim statements are appended to ``claims`` when given."""
         worker = Worker(settings_for(database, tmp_path, **overrides), worker_id="test-worker")
+        if claims is not None:
+            watch_claims(worker.engine, claims)
         thread = threading.Thread(target=worker.run)
         thread.start()
         started.append((worker, thread))
@@ -62,6 +65,16 @@ def start_worker(database: Database, tmp_path: Path) -> Iterator[Callable[..., W
     for worker, thread in started:
         worker.stop()
         thread.join(60)
+
+
+def watch_claims(engine: Engine, claims: list[str]) -> None:
+    """Record each claim statement the engine sends (the worker's own engine)."""
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "WITH candidates" in statement:
+            claims.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
 
 
 def status(engine: Engine, execution_id: uuid.UUID) -> str:
@@ -114,6 +127,47 @@ def test_notify_wakes_an_idle_worker(
     with psycopg.connect(database.listen_url, autocommit=True) as connection:
         connection.execute(f"NOTIFY {PENDING_CHANNEL}")
     wait_for(lambda: status(engine, execution_id) == "succeeded", timeout_s=20)
+
+
+def test_a_worker_that_emptied_the_queue_waits_for_news_before_claiming_again(
+    engine: Engine, start_worker: Callable[..., Worker]
+) -> None:
+    # Polling every 60 s and no LISTEN: a second claim within the test could only come from
+    # the end of the run, which must not cause one while the worker had free slots.
+    execution_id = submit(engine, make_chain(engine, [UPPER]))
+    claims: list[str] = []
+    worker = start_worker(
+        claims,
+        database_listen_url=None,
+        executor_poll_interval_s=60,
+        executor_max_poll_interval_s=60,
+    )
+    wait_for(lambda: status(engine, execution_id) == "succeeded")
+    wait_for(lambda: worker.completed == 1)
+    time.sleep(0.3)
+    assert len(claims) == 1
+
+
+def test_a_full_worker_claims_again_as_soon_as_a_run_ends(
+    engine: Engine, start_worker: Callable[..., Worker]
+) -> None:
+    # One slot, nothing claimed ahead, polling every 60 s and no LISTEN: the second run can
+    # only start within the test because the end of the first one woke the worker.
+    version = make_chain(engine, [UPPER])
+    first, second = submit(engine, version, "one"), submit(engine, version, "two")
+    claims: list[str] = []
+    start_worker(
+        claims,
+        database_listen_url=None,
+        executor_concurrency=1,
+        executor_prefetch=0,
+        executor_poll_interval_s=60,
+        executor_max_poll_interval_s=60,
+    )
+    wait_for(lambda: status(engine, first) == "succeeded" and status(engine, second) == "succeeded")
+    # One claim per run and one after the last: a full worker asks again when a slot frees
+    # (and sends nothing while none is free).
+    assert len(claims) == 3
 
 
 def test_a_worker_whose_supervisor_died_stops_by_itself(database: Database, tmp_path: Path) -> None:
