@@ -15,7 +15,7 @@ from chain_processor_api.main import create_app
 from chain_processor_db.models import User
 from chain_processor_db.repositories.auth import create_auth_session
 from tests.conftest import Database, email_of, make_settings
-from tests.factories import UPPER_CODE
+from tests.factories import UPPER_CODE, make_strategy
 
 
 def test_reads_run_without_a_transaction_on_postgresql(database: Database) -> None:
@@ -85,3 +85,41 @@ def test_a_failed_write_gives_its_connection_back(database: Database) -> None:
 
     assert [answer.status_code for answer in answers] == [422] * 3
     assert listed.json()["count"] == 0
+
+
+def test_a_submit_reads_its_user_then_its_chain_split_and_version_in_one_statement(
+    database: Database,
+) -> None:
+    settings = make_settings(database, rate_limit_enabled=False)
+    app = create_app(settings)
+    engine = app.state.engine
+    statements: list[str] = []
+
+    def before(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    try:
+        with app.state.session_factory() as session:
+            user = session.query(User).filter_by(email=email_of("editor")).one()
+            chain = make_strategy(session)
+            auth_session = create_auth_session(session=session, user_id=user.id)
+            token = create_access_token(settings, user_id=user.id, session_id=auth_session.id)
+            session.commit()
+        headers = {"Authorization": f"Bearer {token}"}
+        body = {"strategy_id": str(chain.id), "input_text": "hello"}
+        with TestClient(app) as client:
+            event.listen(engine, "before_cursor_execute", before)
+            submitted = client.post("/api/v1/executions", json=body, headers=headers)
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        app.state.sandbox_runner.close()
+        engine.dispose()
+
+    assert submitted.status_code == 201, submitted.text
+    reads = [
+        sql for sql in statements if sql.upper().startswith("SELECT") and "pg_notify" not in sql
+    ]
+    assert len(reads) == 2, reads  # the sign-in session with its user; the chain with the rest
+    assert "FROM chain_strategies" in reads[1] and "strategy_versions" in reads[1]
+    inserts = [sql.split()[2] for sql in statements if sql.upper().startswith("INSERT")]
+    assert sorted(inserts) == ["audit_log", "chain_executions"]

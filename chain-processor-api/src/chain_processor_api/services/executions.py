@@ -86,13 +86,18 @@ def submit(
 
     Without a ``version``, the chain's traffic split (if any) chooses one.
     """
-    strategy, split = ab_repo.get_strategy_and_split(
-        session=session, strategy_id=execution_in.strategy_id
+    target = ab_repo.get_run_target(
+        session=session, strategy_id=execution_in.strategy_id, version=execution_in.version
     )
-    execution_in = route(execution_in, split)
+    strategy = target.strategy
+    execution_in = route(execution_in, target.split)
     with_trace = execution_in.model_copy(update={"metadata": {**execution_in.metadata, **trace}})
     execution, created = create_execution(
-        session=session, strategy=strategy, execution_in=with_trace, created_by_id=user_id
+        session=session,
+        strategy=strategy,
+        execution_in=with_trace,
+        created_by_id=user_id,
+        known_version=target.version,
     )
     if created:
         notify_pending(session, execution)

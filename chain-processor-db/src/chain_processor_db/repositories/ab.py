@@ -14,13 +14,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import String, and_, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from chain_processor_core.exceptions.errors import NotFoundError, StrategyNotFoundError
 from chain_processor_core.models.status import ExecutionStatus
 from chain_processor_db.errors import flush
-from chain_processor_db.models import AbRun, ChainExecution, ChainStrategy, TrafficSplit
+from chain_processor_db.models import (
+    AbRun,
+    ChainExecution,
+    ChainStrategy,
+    StrategyVersion,
+    TrafficSplit,
+)
+from chain_processor_db.repositories.strategies import VersionLookup, has_steps_clause
 
 _FINAL = [status.value for status in ExecutionStatus if status.is_final]
 
@@ -73,19 +80,45 @@ def get_traffic_split(*, session: Session, strategy_id: uuid.UUID) -> TrafficSpl
     return session.get(TrafficSplit, strategy_id)
 
 
-def get_strategy_and_split(
-    *, session: Session, strategy_id: uuid.UUID
-) -> tuple[ChainStrategy, TrafficSplit | None]:
-    """A chain (without its steps) and its traffic split, if it has one, in one read: what
-    a submit needs. :class:`StrategyNotFoundError` when there is no such chain."""
+@dataclass(frozen=True)
+class RunTarget:
+    """What a submit reads, in one statement: the chain (without its steps), its traffic
+    split if it has one, and the version a run pins unless the split chooses another."""
+
+    strategy: ChainStrategy
+    split: TrafficSplit | None
+    version: VersionLookup
+
+
+def get_run_target(
+    *, session: Session, strategy_id: uuid.UUID, version: str | None = None
+) -> RunTarget:
+    """The chain ``strategy_id``, its split and its version ``version`` (the current one
+    when ``None``). :class:`StrategyNotFoundError` when there is no such chain."""
+    wanted = func.coalesce(
+        bindparam("version", version, type_=String), ChainStrategy.current_version
+    )
     row = session.execute(
-        select(ChainStrategy, TrafficSplit)
+        select(
+            ChainStrategy,
+            TrafficSplit,
+            wanted.label("wanted"),
+            StrategyVersion.id,
+            has_steps_clause(),
+        )
         .outerjoin(TrafficSplit, TrafficSplit.strategy_id == ChainStrategy.id)
+        .outerjoin(
+            StrategyVersion,
+            and_(
+                StrategyVersion.strategy_id == ChainStrategy.id, StrategyVersion.version == wanted
+            ),
+        )
         .where(ChainStrategy.id == strategy_id)
     ).one_or_none()
     if row is None:
         raise StrategyNotFoundError()
-    return row[0], row[1]
+    strategy, split, wanted_version, version_id, has_steps = row
+    return RunTarget(strategy, split, VersionLookup(wanted_version, version_id, bool(has_steps)))
 
 
 def set_traffic_split(

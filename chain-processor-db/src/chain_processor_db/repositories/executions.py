@@ -25,7 +25,7 @@ from chain_processor_core.models.status import ExecutionStatus, check_transition
 from chain_processor_db.base import utcnow
 from chain_processor_db.errors import flush
 from chain_processor_db.models import ChainExecution, ChainStrategy, NodeExecution
-from chain_processor_db.repositories.strategies import get_runnable_version_id
+from chain_processor_db.repositories.strategies import VersionLookup, get_runnable_version_id
 
 
 def create_execution(
@@ -34,8 +34,10 @@ def create_execution(
     strategy: ChainStrategy,
     execution_in: ExecutionCreate,
     created_by_id: uuid.UUID | None,
+    known_version: VersionLookup | None = None,
 ) -> tuple[ChainExecution, bool]:
-    """Queue a run of ``strategy`` pinned to one of its versions.
+    """Queue a run of ``strategy`` pinned to one of its versions (``known_version`` saves
+    reading it again when it is the one the run pins).
 
     Returns the execution and whether it was created: a repeated idempotency key of the
     same user returns the execution the first request created.
@@ -47,7 +49,7 @@ def create_execution(
     if not strategy.is_active:
         raise ChainValidationError("The chain is not active", field="strategy_id")
     version_id = get_runnable_version_id(
-        session=session, strategy=strategy, version=execution_in.version
+        session=session, strategy=strategy, version=execution_in.version, known=known_version
     )
     execution = ChainExecution(
         strategy_id=strategy.id,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Exists, select
 from sqlalchemy.orm import Session, selectinload
 
 from chain_processor_core.exceptions.errors import (
@@ -232,29 +233,49 @@ def get_strategy_version(
     return found
 
 
-def get_runnable_version_id(
-    *, session: Session, strategy: ChainStrategy, version: str | None = None
-) -> uuid.UUID:
-    """The id of the chain version a new run pins (``version``, or the current one), read in
-    one query with a check that it has steps, without loading them."""
-    version = strategy.current_version if version is None else version
-    parse_version(version)
-    has_steps = (
+@dataclass(frozen=True)
+class VersionLookup:
+    """A chain version looked up by its number, read along with something else (a submit
+    reads it with its chain): its id, ``None`` when the chain has no such version."""
+
+    version: str
+    id: uuid.UUID | None
+    has_steps: bool
+
+
+def has_steps_clause() -> Exists:
+    """Whether the ``StrategyVersion`` of the enclosing query has steps (without loading them)."""
+    return (
         select(StrategyVersionNode.id)
         .where(StrategyVersionNode.strategy_version_id == StrategyVersion.id)
         .exists()
     )
-    row = session.execute(
-        select(StrategyVersion.id, has_steps).where(
-            StrategyVersion.strategy_id == strategy.id, StrategyVersion.version == version
-        )
-    ).one_or_none()
-    if row is None:
+
+
+def get_runnable_version_id(
+    *,
+    session: Session,
+    strategy: ChainStrategy,
+    version: str | None = None,
+    known: VersionLookup | None = None,
+) -> uuid.UUID:
+    """The id of the chain version a new run pins (``version``, or the current one), read in
+    one query with a check that it has steps, without loading them; no query when ``known``
+    is that version."""
+    version = strategy.current_version if version is None else version
+    parse_version(version)
+    if known is None or known.version != version:
+        row = session.execute(
+            select(StrategyVersion.id, has_steps_clause()).where(
+                StrategyVersion.strategy_id == strategy.id, StrategyVersion.version == version
+            )
+        ).one_or_none()
+        known = VersionLookup(version, *row) if row is not None else None
+    if known is None or known.id is None:
         raise VersionNotFoundError(f"The chain has no version {version}")
-    if not row[1]:
+    if not known.has_steps:
         raise ChainValidationError("The chain has no nodes to run", field="strategy_id")
-    version_id: uuid.UUID = row[0]
-    return version_id
+    return known.id
 
 
 def strategies_using_node(*, session: Session, node_id: uuid.UUID) -> Sequence[ChainStrategy]:

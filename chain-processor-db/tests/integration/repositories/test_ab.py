@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from chain_processor_core.exceptions.errors import NotFoundError, StrategyNotFoundError
+from chain_processor_core.models.strategies import StrategyUpdate
 from chain_processor_db.errors import flush
 from chain_processor_db.models import ChainExecution, ChainStrategy, TrafficSplit
 from chain_processor_db.repositories.ab import (
@@ -13,13 +14,18 @@ from chain_processor_db.repositories.ab import (
     create_ab_run,
     delete_traffic_split,
     get_ab_run,
-    get_strategy_and_split,
+    get_run_target,
     get_traffic_split,
     list_ab_runs,
     set_traffic_split,
     variant_stats,
 )
-from chain_processor_db.repositories.strategies import delete_strategy
+from chain_processor_db.repositories.strategies import (
+    VersionLookup,
+    delete_strategy,
+    get_strategy_version,
+    update_strategy,
+)
 from tests.factories import make_execution, make_strategy, make_user, recorded_statements
 
 
@@ -79,24 +85,40 @@ def test_traffic_split_is_created_replaced_and_deleted(session: Session) -> None
     assert get_traffic_split(session=session, strategy_id=strategy.id) is None
 
 
-def test_a_chain_and_its_split_are_read_together(session: Session) -> None:
+def test_a_submit_reads_the_chain_its_split_and_its_version_together(session: Session) -> None:
     plain, split_chain = make_strategy(session), make_strategy(session)
+    update_strategy(
+        session=session,
+        strategy=plain,
+        strategy_in=StrategyUpdate(expected_version=plain.version, name="second"),
+        updated_by_id=None,
+    )
     variants = [{"version": "1.0.0", "weight": 100}]
     set_traffic_split(
         session=session, strategy_id=split_chain.id, variants=variants, updated_by_id=None
     )
     flush(session)
+    versions = {
+        number: get_strategy_version(session=session, strategy_id=plain.id, version=number).id
+        for number in ("1.0.0", "1.0.1")
+    }
     session.expunge_all()  # read from the database, not from what the session holds
 
     with recorded_statements(session) as statements:
-        chain, split = get_strategy_and_split(session=session, strategy_id=split_chain.id)
-        other, none = get_strategy_and_split(session=session, strategy_id=plain.id)
+        with_split = get_run_target(session=session, strategy_id=split_chain.id)
+        current = get_run_target(session=session, strategy_id=plain.id)
+        named = get_run_target(session=session, strategy_id=plain.id, version="1.0.0")
+        missing = get_run_target(session=session, strategy_id=plain.id, version="9.0.0")
 
-    assert len(statements) == 2  # one read each
-    assert (chain.id, split is not None and split.variants) == (split_chain.id, variants)
-    assert (other.id, none) == (plain.id, None)
+    assert len(statements) == 4  # one read each
+    assert with_split.strategy.id == split_chain.id
+    assert with_split.split is not None and with_split.split.variants == variants
+    assert (current.strategy.id, current.split) == (plain.id, None)
+    assert current.version == VersionLookup("1.0.1", versions["1.0.1"], True)
+    assert named.version == VersionLookup("1.0.0", versions["1.0.0"], True)
+    assert missing.version == VersionLookup("9.0.0", None, False)
     with pytest.raises(StrategyNotFoundError):
-        get_strategy_and_split(session=session, strategy_id=uuid.uuid4())
+        get_run_target(session=session, strategy_id=uuid.uuid4())
 
 
 def test_traffic_split_goes_with_its_chain(session: Session) -> None:

@@ -25,6 +25,7 @@ from chain_processor_core.models.status import TRANSITIONS, ExecutionStatus
 from chain_processor_core.models.strategies import StrategyUpdate
 from chain_processor_db.errors import flush
 from chain_processor_db.models import ChainExecution, ChainStrategy
+from chain_processor_db.repositories.ab import get_run_target
 from chain_processor_db.repositories.executions import (
     create_execution,
     get_execution,
@@ -34,6 +35,7 @@ from chain_processor_db.repositories.executions import (
     transition_execution,
 )
 from chain_processor_db.repositories.strategies import (
+    VersionLookup,
     get_strategy,
     get_strategy_version,
     update_strategy,
@@ -45,6 +47,7 @@ from tests.factories import (
     make_node_execution,
     make_strategy,
     make_user,
+    recorded_statements,
     save_behind_the_orms_back,
 )
 
@@ -52,11 +55,19 @@ FINAL = [status for status in ExecutionStatus if status.is_final]
 
 
 def _create(
-    session: Session, strategy: ChainStrategy, user_id: uuid.UUID | None = None, **fields: Any
+    session: Session,
+    strategy: ChainStrategy,
+    user_id: uuid.UUID | None = None,
+    known_version: VersionLookup | None = None,
+    **fields: Any,
 ) -> tuple[ChainExecution, bool]:
     execution_in = ExecutionCreate(strategy_id=strategy.id, input_text="hello", **fields)
     return create_execution(
-        session=session, strategy=strategy, execution_in=execution_in, created_by_id=user_id
+        session=session,
+        strategy=strategy,
+        execution_in=execution_in,
+        created_by_id=user_id,
+        known_version=known_version,
     )
 
 
@@ -157,6 +168,35 @@ def test_chain_without_nodes_cannot_run(session: Session) -> None:
         _create(session, strategy)
 
     assert caught.value.field == "strategy_id"
+
+
+def test_a_version_read_with_the_chain_is_not_read_again(session: Session) -> None:
+    strategy = make_strategy(session)
+    _save_strategy(session, strategy, name="second version")
+    current = get_run_target(session=session, strategy_id=strategy.id).version
+    first = get_run_target(session=session, strategy_id=strategy.id, version="1.0.0").version
+
+    with recorded_statements(session) as statements:
+        execution, _ = _create(session, strategy, known_version=current)
+    assert execution.strategy_version_id == current.id
+    assert not any("FROM strategy_versions" in sql for sql in statements)
+
+    # A lookup of another version than the one the run pins is not used: it is read.
+    with recorded_statements(session) as statements:
+        pinned, _ = _create(session, strategy, version="1.0.0", known_version=current)
+    assert pinned.strategy_version_id == first.id
+    assert any("FROM strategy_versions" in sql for sql in statements)
+
+
+def test_a_version_read_with_the_chain_still_says_what_is_wrong(session: Session) -> None:
+    strategy, empty = make_strategy(session), make_strategy(session, nodes=[])
+    missing = get_run_target(session=session, strategy_id=strategy.id, version="9.0.0").version
+    no_steps = get_run_target(session=session, strategy_id=empty.id).version
+
+    with pytest.raises(VersionNotFoundError, match=r"no version 9\.0\.0"):
+        _create(session, strategy, version="9.0.0", known_version=missing)
+    with pytest.raises(ChainValidationError, match="no nodes"):
+        _create(session, empty, known_version=no_steps)
 
 
 def test_execution_of_an_unknown_chain(session: Session) -> None:
