@@ -7,6 +7,7 @@ poll interval is set long to prove it), on SQLite polling finds the change.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Iterator
@@ -15,14 +16,19 @@ from dataclasses import dataclass
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, make_url, select, text, update
+from sqlalchemy import Engine, event, make_url, select, text, update
 from sqlalchemy.orm import Session
 from starlette.websockets import WebSocketDisconnect
 
 from chain_processor_api.main import create_app
 from chain_processor_api.services.auth import start_session
 from chain_processor_api.services.executions import EVENTS_CHANNEL
-from chain_processor_api.services.live import LISTENING_POLL_SECONDS, ExecutionEvents
+from chain_processor_api.services.live import (
+    LISTENING_POLL_SECONDS,
+    ExecutionEvents,
+    follow,
+    load_snapshot,
+)
 from chain_processor_db import migrations
 from chain_processor_db.models import ChainExecution, NodeExecution, StrategyNode, User
 from chain_processor_db.session import create_db_engine
@@ -165,6 +171,54 @@ def test_a_cancel_reaches_the_watchers_at_once(live: Live) -> None:
         assert (final["type"], final["data"]["status"]) == ("execution", "cancelled")
         if live.database.is_postgres:  # the API's NOTIFY, not a poll, woke the stream
             assert time.monotonic() - started < 2.5
+
+
+def test_opening_a_websocket_reads_the_execution_once(live: Live) -> None:
+    reads: list[str] = []
+
+    def before(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        flat = " ".join(statement.split())
+        if "FROM chain_executions WHERE" in flat:  # the execution itself, not a join
+            reads.append(flat)
+
+    url = f"/api/v1/executions/{live.execution_id}/ws?access_token={live.token}"
+    with live.client.websocket_connect(url) as websocket:  # starts the LISTEN connection,
+        websocket.receive_json()  # whose first notice wakes every stream to catch up
+    hub = live.client.app.state.execution_events  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 10
+    while live.database.is_postgres and not hub.listening:
+        assert time.monotonic() < deadline, "the LISTEN connection did not come up"
+        time.sleep(0.02)
+    event.listen(live.engine, "before_cursor_execute", before)
+    try:
+        with live.client.websocket_connect(url) as websocket:
+            assert websocket.receive_json()["data"]["status"] == "pending"
+            opened = list(reads)
+    finally:
+        event.remove(live.engine, "before_cursor_execute", before)
+    assert len(opened) == 1, opened  # the access check and the first state share one read
+
+
+def test_a_change_after_the_first_state_was_read_is_followed_at_once(live: Live) -> None:
+    # The WebSocket subscribes, reads the first state, then follows: a change that lands
+    # in between has woken the subscription, and the stream reads it without a poll.
+    def factory() -> Session:
+        return Session(live.engine)
+
+    async def scenario() -> list[str]:
+        hub = ExecutionEvents(None)
+        with hub.subscribe(live.execution_id) as woken:
+            first = load_snapshot(factory, live.execution_id)
+            live.write("running")
+            hub.wake(live.execution_id)  # what the NOTIFY does
+            events = follow(
+                live.execution_id, woken, factory=factory, hub=hub, poll_seconds=60, first=first
+            )
+            seen = [await asyncio.wait_for(anext(events), timeout=10) for _ in range(2)]
+            await events.aclose()
+        return [item["data"]["status"] for item in seen]
+
+    assert asyncio.run(scenario()) == ["pending", "running"]
 
 
 def test_watchers_poll_rarely_while_notifications_come() -> None:

@@ -55,19 +55,25 @@ class Snapshot:
         return ExecutionStatus(self.execution["status"]).is_final
 
 
+def read_snapshot(session: Session, execution_id: uuid.UUID) -> Snapshot | None:
+    """The execution and its nodes as they are now, read in ``session`` (the caller ends
+    its transaction)."""
+    execution = session.get(ChainExecution, execution_id, populate_existing=True)
+    if execution is None:
+        return None
+    nodes = list_node_executions(session=session, execution_id=execution_id)
+    return Snapshot(
+        execution=view(session, execution).model_dump(mode="json"),
+        nodes={
+            node.position: NodeExecutionPublic.model_validate(node).model_dump(mode="json")
+            for node in nodes
+        },
+    )
+
+
 def load_snapshot(factory: SessionFactory, execution_id: uuid.UUID) -> Snapshot | None:
     with factory() as session:
-        execution = session.get(ChainExecution, execution_id, populate_existing=True)
-        if execution is None:
-            return None
-        nodes = list_node_executions(session=session, execution_id=execution_id)
-        snapshot = Snapshot(
-            execution=view(session, execution).model_dump(mode="json"),
-            nodes={
-                node.position: NodeExecutionPublic.model_validate(node).model_dump(mode="json")
-                for node in nodes
-            },
-        )
+        snapshot = read_snapshot(session, execution_id)
         session.commit()  # end the read transaction: a stream must not hold one open
         return snapshot
 
@@ -183,17 +189,37 @@ async def watch(
     poll_seconds: float,
 ) -> AsyncIterator[Event]:
     """Events of one execution until it ends: the current state first, then each change."""
-    previous: Snapshot | None = None
     with hub.subscribe(execution_id) as woken:
-        while True:
-            woken.clear()
+        async for event in follow(
+            execution_id, woken, factory=factory, hub=hub, poll_seconds=poll_seconds
+        ):
+            yield event
+
+
+async def follow(
+    execution_id: uuid.UUID,
+    woken: asyncio.Event,
+    *,
+    factory: SessionFactory,
+    hub: ExecutionEvents,
+    poll_seconds: float,
+    first: Snapshot | None = None,
+) -> AsyncIterator[Event]:
+    """:func:`watch` inside a subscription the caller holds (``woken``). ``first`` is the
+    state the caller read after subscribing, if it did (a change since then has set
+    ``woken``, so it is read again at once); otherwise it is read here first."""
+    previous: Snapshot | None = None
+    current = first
+    while True:
+        if current is None:
+            woken.clear()  # what wakes it from here on is not in the state read now
             current = await anyio.to_thread.run_sync(load_snapshot, factory, execution_id)
             if current is None:
                 return
-            for event in changes(previous, current):
-                yield event
-            if current.is_final:
-                return
-            previous = current
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(woken.wait(), timeout=hub.poll_seconds(poll_seconds))
+        for event in changes(previous, current):
+            yield event
+        if current.is_final:
+            return
+        previous, current = current, None
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(woken.wait(), timeout=hub.poll_seconds(poll_seconds))

@@ -15,6 +15,7 @@ from typing import Annotated
 import anyio.to_thread
 from fastapi import APIRouter, Query, Request, Response, WebSocket, status
 from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
 from starlette.websockets import WebSocketDisconnect
 
 from chain_processor_api.api.deps import (
@@ -31,13 +32,19 @@ from chain_processor_api.api.deps import (
     check_role,
     roles_of,
 )
+from chain_processor_api.core.config import Settings
 from chain_processor_api.schemas.executions import ExecutionRerun, ExecutionView
 from chain_processor_api.schemas.paging import ExecutionListQuery
 from chain_processor_api.services import executions as executions_service
-from chain_processor_api.services.live import ExecutionEvents, watch
+from chain_processor_api.services.live import (
+    ExecutionEvents,
+    Snapshot,
+    follow,
+    read_snapshot,
+    watch,
+)
 from chain_processor_api.services.live_list import watch_list
 from chain_processor_core.exceptions.errors import (
-    ExecutionNotFoundError,
     NotAuthenticatedError,
     PermissionDeniedError,
 )
@@ -155,7 +162,7 @@ async def executions_websocket(
     closes with 1000 after ``LIVE_STREAM_MAX_SECONDS``. Token and refusals as the
     per-execution WebSocket (4401, 4403)."""
     code = await anyio.to_thread.run_sync(
-        _check_stream_access, factory, settings, _ws_token(websocket, access_token), None
+        _check_stream_access, factory, settings, _ws_token(websocket, access_token)
     )
     if code is not None:
         await websocket.close(code=code)
@@ -291,20 +298,30 @@ async def execution_websocket(
     """The same events as ``/events`` as JSON messages ``{"type", "data"}``; closes with
     1000 when the execution ends. Token: ``?access_token=`` or the Authorization header;
     refusals close with 4401 (not signed in), 4403 (role) or 4404 (no such execution)."""
-    code = await anyio.to_thread.run_sync(
-        _check_stream_access, factory, settings, _ws_token(websocket, access_token), execution_id
-    )
-    if code is not None:
-        await websocket.close(code=code)
-        return
-    await websocket.accept()
     hub: ExecutionEvents = websocket.app.state.execution_events
-    events = watch(execution_id, factory=factory, hub=hub, poll_seconds=settings.live_poll_seconds)
-    try:
-        async for event in events:
-            await websocket.send_json(event)
-    except WebSocketDisconnect:
-        return
+    token = _ws_token(websocket, access_token)
+    # Subscribed before the state is read, so no change between the two is missed.
+    with hub.subscribe(execution_id) as woken:
+        opened = await anyio.to_thread.run_sync(
+            _open_execution_stream, factory, settings, token, execution_id
+        )
+        if isinstance(opened, int):
+            await websocket.close(code=opened)
+            return
+        await websocket.accept()
+        events = follow(
+            execution_id,
+            woken,
+            factory=factory,
+            hub=hub,
+            poll_seconds=settings.live_poll_seconds,
+            first=opened,
+        )
+        try:
+            async for event in events:
+                await websocket.send_json(event)
+        except WebSocketDisconnect:
+            return
     await websocket.close(code=1000)
 
 
@@ -313,27 +330,42 @@ def _ws_token(websocket: WebSocket, access_token: str | None) -> str | None:
     return access_token or (header[7:] if header.lower().startswith("bearer ") else None)
 
 
+def _refusal(session: Session, settings: Settings, token: str | None) -> int | None:
+    """The close code for a stream this token may not open, or ``None``."""
+    try:
+        user, _session_id = authenticate(session, settings, token, {})
+        check_role(user, Role.VIEWER)
+    except NotAuthenticatedError:
+        return WS_UNAUTHORIZED
+    except PermissionDeniedError:
+        return WS_FORBIDDEN
+    return None
+
+
 def _check_stream_access(
-    factory: SessionFactoryDep,
-    settings: SettingsDep,
-    token: str | None,
-    execution_id: uuid.UUID | None,
+    factory: SessionFactoryDep, settings: SettingsDep, token: str | None
 ) -> int | None:
     with factory() as session:
         try:
-            user, _session_id = authenticate(session, settings, token, {})
-            check_role(user, Role.VIEWER)
-            if execution_id is not None:
-                executions_repo.get_execution(session=session, execution_id=execution_id)
-        except NotAuthenticatedError:
-            return WS_UNAUTHORIZED
-        except PermissionDeniedError:
-            return WS_FORBIDDEN
-        except ExecutionNotFoundError:
-            return WS_NOT_FOUND
+            return _refusal(session, settings, token)
         finally:
             session.commit()
-    return None
+
+
+def _open_execution_stream(
+    factory: SessionFactoryDep, settings: SettingsDep, token: str | None, execution_id: uuid.UUID
+) -> int | Snapshot:
+    """Who asks and the execution's current state, in one session: the close code of a
+    refusal, else the first snapshot of the stream."""
+    with factory() as session:
+        try:
+            refusal = _refusal(session, settings, token)
+            if refusal is not None:
+                return refusal
+            snapshot = read_snapshot(session, execution_id)
+            return WS_NOT_FOUND if snapshot is None else snapshot
+        finally:
+            session.commit()  # end the read transaction: a stream must not hold one open
 
 
 def _public(execution: ChainExecution) -> ExecutionPublic:
