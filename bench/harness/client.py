@@ -42,6 +42,11 @@ DEADLINE_S = 30.0
 worst max is 10 s; waiting longer only piles up requests in the generator)."""
 
 
+KEEPALIVE_S = 4.0
+"""Idle connections are dropped before uvicorn's 5 s keep-alive timeout closes them: with
+both at 5 s, a request sent on a connection the server was closing failed (``ReadError``)."""
+
+
 class _Releasing(httpx.AsyncByteStream):
     """A response body that gives its connection slot back when it is closed (once)."""
 
@@ -72,7 +77,9 @@ class BoundedTransport(httpx.AsyncBaseTransport):
     """
 
     def __init__(self, slots: int, **kwargs: Any) -> None:
-        limits = httpx.Limits(max_connections=slots, max_keepalive_connections=slots)
+        limits = httpx.Limits(
+            max_connections=slots, max_keepalive_connections=slots, keepalive_expiry=KEEPALIVE_S
+        )
         self.inner = httpx.AsyncHTTPTransport(limits=limits, **kwargs)
         self.slots = asyncio.Semaphore(slots)
 
