@@ -24,7 +24,6 @@ from chain_processor_core.models import ExecutionCreate, ExecutionPublic
 from chain_processor_db.models import AbRun, ChainExecution, StrategyVersion
 from chain_processor_db.repositories import ab as ab_repo
 from chain_processor_db.repositories import executions as executions_repo
-from chain_processor_db.repositories.strategies import get_strategy
 
 
 def submit_ab_run(
@@ -52,7 +51,10 @@ def _submit_arm(
     user_id: uuid.UUID,
     trace: dict[str, str],
 ) -> ChainExecution:
-    strategy = get_strategy(session=session, strategy_id=arm.strategy_id)
+    target = ab_repo.get_run_target(
+        session=session, strategy_id=arm.strategy_id, version=arm.version
+    )
+    strategy = target.strategy
     execution_in = ExecutionCreate(
         strategy_id=strategy.id,
         input_text=ab_in.input_text,
@@ -61,7 +63,11 @@ def _submit_arm(
         metadata={**trace, "ab_arm": label},
     )
     execution, _created = executions_repo.create_execution(
-        session=session, strategy=strategy, execution_in=execution_in, created_by_id=user_id
+        session=session,
+        strategy=strategy,
+        execution_in=execution_in,
+        created_by_id=user_id,
+        known_version=target.version,
     )
     notify_pending(session, execution)
     return execution

@@ -270,8 +270,8 @@ def get_runnable_version_id(
                 StrategyVersion.strategy_id == strategy.id, StrategyVersion.version == version
             )
         ).one_or_none()
-        known = VersionLookup(version, *row) if row is not None else None
-    if known is None or known.id is None:
+        known = VersionLookup(version, *row) if row else VersionLookup(version, None, False)
+    if known.id is None:
         raise VersionNotFoundError(f"The chain has no version {version}")
     if not known.has_steps:
         raise ChainValidationError("The chain has no nodes to run", field="strategy_id")
