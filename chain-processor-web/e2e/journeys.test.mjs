@@ -212,7 +212,10 @@ describe("chain processor web", () => {
     await field.blur();
     const second = await saveVersion("Shorter greeting");
     await nav("A/B comparison").click();
-    await page.getByLabel("Chain").click();
+    // Until the page has changed, the designer's "Add … to the end of the chain" buttons
+    // answer to a loose "Chain" label too (CI once clicked while they were still shown).
+    await page.getByRole("heading", { name: "A/B comparison" }).waitFor();
+    await page.getByLabel("Chain", { exact: true }).click();
     await page.getByRole("option", { name: "Greeting" }).click();
     await page.getByLabel("Version A").click();
     await page.getByRole("option", { name: firstVersion }).click();
