@@ -39,6 +39,7 @@ from chain_processor_api.core.tracing import (
 from chain_processor_api.services.live import ExecutionEvents
 from chain_processor_api.services.sandbox import SandboxRunner
 from chain_processor_api.web import mount_web_ui
+from chain_processor_db.changes import sqlite_path
 from chain_processor_db.session import (
     create_db_engine,
     create_read_session_factory,
@@ -94,7 +95,9 @@ def create_app(
         max_attempts_per_address=settings.login_max_attempts_per_address,
         window_seconds=settings.login_window_seconds,
     )
-    app.state.execution_events = ExecutionEvents(settings.listen_url())
+    app.state.execution_events = ExecutionEvents(
+        settings.listen_url(), sqlite_file=sqlite_path(settings.database_url)
+    )
     app.state.sandbox_runner = sandbox_runner(settings)
     app.state.metrics = Metrics()
     app.state.rate_limits = RateLimits(settings, api_prefix=API_PREFIX)

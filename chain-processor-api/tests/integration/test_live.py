@@ -1,8 +1,8 @@
 """Live progress over WebSocket and SSE.
 
 The stream tests use a database of their own with real commits, written from another
-connection as the executor would: on PostgreSQL the executor's NOTIFY wakes the stream (the
-poll interval is set long to prove it), on SQLite polling finds the change.
+connection as the executor would: on PostgreSQL the executor's NOTIFY wakes the stream, on
+SQLite the commit to the file does (the poll interval is set long to prove it).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -72,7 +73,7 @@ def live(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[Live]:
         url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
         database, poll = Database("postgres", url), 3.0
     else:
-        database, poll = Database("sqlite", f"sqlite:///{tmp_path}/live.db"), 0.05
+        database, poll = Database("sqlite", f"sqlite:///{tmp_path}/live.db"), 3.0
     migrations.upgrade(database.url)
     engine = create_db_engine(database.url, pool_size=3)
     settings = make_settings(database, live_poll_seconds=poll)
@@ -116,8 +117,7 @@ def test_websocket_streams_progress_until_the_end(live: Live) -> None:
         live.write("running")
         running = websocket.receive_json()
         assert (running["type"], running["data"]["status"]) == ("execution", "running")
-        if live.database.is_postgres:
-            assert time.monotonic() - started < 2.5, "NOTIFY should wake the stream before a poll"
+        assert time.monotonic() - started < 2.5, "the wake-up should come before a poll"
 
         with Session(live.engine) as session:
             session.add(
@@ -169,8 +169,7 @@ def test_a_cancel_reaches_the_watchers_at_once(live: Live) -> None:
 
         final = websocket.receive_json()
         assert (final["type"], final["data"]["status"]) == ("execution", "cancelled")
-        if live.database.is_postgres:  # the API's NOTIFY, not a poll, woke the stream
-            assert time.monotonic() - started < 2.5
+        assert time.monotonic() - started < 2.5  # a wake-up, not a poll, woke the stream
 
 
 def test_opening_a_websocket_reads_the_execution_once(live: Live) -> None:
@@ -228,6 +227,59 @@ def test_watchers_poll_rarely_while_notifications_come() -> None:
     assert hub.poll_seconds(1.0) == LISTENING_POLL_SECONDS
     assert hub.poll_seconds(60.0) == 60.0
     assert ExecutionEvents(None).poll_seconds(0.05) == 0.05
+
+
+def test_a_commit_to_the_sqlite_file_wakes_every_watcher(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/watched.db"
+    migrations.upgrade(url)
+    engine = create_db_engine(url)
+
+    async def scenario() -> tuple[bool, bool, float]:
+        hub = ExecutionEvents(None, sqlite_file=f"{tmp_path}/watched.db", sqlite_check_s=0.01)
+        try:
+            with hub.subscribe(uuid.uuid4()) as one, hub.subscribe_all() as everything:
+                while not hub.listening:  # the first look takes the baseline
+                    await asyncio.sleep(0.01)
+                one.clear(), everything.clear()
+                await asyncio.sleep(0.1)
+                quiet = one.is_set() or everything.is_set()
+                with Session(engine) as session:
+                    session.add(User(email="w@example.com", password_hash="x", roles=[]))
+                    session.commit()
+                await asyncio.wait_for(one.wait(), timeout=10)
+                await asyncio.wait_for(everything.wait(), timeout=10)
+                return quiet, hub.listening, hub.poll_seconds(1.0)
+        finally:
+            await hub.stop()
+
+    try:
+        quiet, listening, poll = asyncio.run(scenario())
+    finally:
+        engine.dispose()
+    assert not quiet  # no commit, no wake-up
+    assert listening and poll == LISTENING_POLL_SECONDS  # polling is only the safety net
+
+
+def test_a_sqlite_file_that_cannot_be_read_leaves_the_watchers_polling(tmp_path: Path) -> None:
+    path = tmp_path / "late.db"
+
+    async def scenario() -> tuple[bool, float, bool]:
+        hub = ExecutionEvents(None, sqlite_file=str(path), sqlite_check_s=0.01)
+        try:
+            with hub.subscribe(uuid.uuid4()) as woken:
+                await asyncio.wait_for(woken.wait(), timeout=10)  # told to poll
+                failing = hub.listening, hub.poll_seconds(1.0)
+                created = path.exists()
+                migrations.upgrade(f"sqlite:///{path}")  # the file appears: watching resumes
+                while not hub.listening:
+                    await asyncio.sleep(0.05)
+                return *failing, created
+        finally:
+            await hub.stop()
+
+    listening, poll, created = asyncio.run(asyncio.wait_for(scenario(), timeout=30))
+    assert (listening, poll) == (False, 1.0)
+    assert not created  # looking did not make an empty database
 
 
 def test_websocket_refusals(live: Live) -> None:

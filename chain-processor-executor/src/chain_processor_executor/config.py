@@ -59,6 +59,14 @@ class ExecutorSettings(BaseSettings):
     executor_max_poll_interval_s: float = Field(
         default=5.0, gt=0, description="The idle wait doubles up to this."
     )
+    executor_sqlite_watch_s: float = Field(
+        default=0.1,
+        gt=0,
+        le=5,
+        description="On SQLite, how often an idle worker checks whether others committed to "
+        "the file (and then whether an execution is pending): its wake-up, as NOTIFY is on "
+        "PostgreSQL.",
+    )
     executor_lease_s: float = Field(
         default=30.0, gt=0, description="How long a claim holds without a heartbeat."
     )

@@ -1,16 +1,25 @@
-"""Wake-up on ``NOTIFY chain_executions_pending``, on a connection straight to PostgreSQL.
+"""What wakes an idle worker before its poll: new executions.
 
-PgBouncer in transaction pooling cannot relay ``LISTEN``, so this uses its own psycopg
-connection (``DATABASE_LISTEN_URL``). It only sets an event: the worker claims through the
-normal path, and keeps polling in case a notification is lost (or this connection is down).
+On PostgreSQL, ``NOTIFY chain_executions_pending`` on a connection straight to the server:
+PgBouncer in transaction pooling cannot relay ``LISTEN``, so :class:`PendingListener` uses
+its own psycopg connection (``DATABASE_LISTEN_URL``). On SQLite, :class:`SqlitePendingWatcher`
+looks for commits by others to the file (:mod:`chain_processor_db.changes`) and, after one,
+for a pending execution. Both only set an event: the worker claims through the normal path,
+and keeps polling in case a wake-up is lost (or the connection is down).
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 
 import psycopg
+from sqlalchemy import literal, select
+
+from chain_processor_core.models.status import ExecutionStatus
+from chain_processor_db.changes import SqliteCommits
+from chain_processor_db.models import ChainExecution
 
 PENDING_CHANNEL = "chain_executions_pending"
 """The API runs ``NOTIFY chain_executions_pending`` after inserting an execution."""
@@ -53,3 +62,50 @@ class PendingListener(threading.Thread):
             while not self.stopping.is_set():
                 for _notification in connection.notifies(timeout=self.check_s, stop_after=1):
                     self.wakeup.set()
+
+
+_ANY_PENDING = (
+    select(literal(1))
+    .select_from(ChainExecution)
+    .where(ChainExecution.status == ExecutionStatus.PENDING.value)
+    .limit(1)
+)
+
+
+class SqlitePendingWatcher(threading.Thread):
+    """Wakes the worker soon after an execution is queued in a SQLite file.
+
+    Every ``check_s`` it asks whether another connection committed (which reads no table);
+    only then does it look for a pending execution, so the worker's own progress writes do
+    not make it claim in vain, and an idle platform reads nothing.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        wakeup: threading.Event,
+        stopping: threading.Event,
+        *,
+        check_s: float,
+        retry_s: float = 2.0,
+    ) -> None:
+        super().__init__(name="pending-watcher", daemon=True)
+        self.commits = SqliteCommits(path)
+        self.wakeup, self.stopping = wakeup, stopping
+        self.check_s, self.retry_s = check_s, retry_s
+
+    def run(self) -> None:
+        try:
+            while not self.stopping.wait(self.check_s):
+                try:
+                    if self.commits.changed() and self.commits.exists(_ANY_PENDING):
+                        self.wakeup.set()
+                except sqlite3.Error as error:
+                    logger.warning(
+                        "watching the database file failed",
+                        extra={"action": "watch_failed", "error": type(error).__name__},
+                    )
+                    self.wakeup.set()  # claim at once: a new execution may have been missed
+                    self.stopping.wait(self.retry_s)
+        finally:
+            self.commits.close()

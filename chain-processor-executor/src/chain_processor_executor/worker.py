@@ -1,9 +1,10 @@
 """A worker process: claims executions in batches and runs each in a thread with a sandbox.
 
 Modelled on procrastinate's worker: explicit concurrency, batch size and poll interval; an
-idle worker waits for a ``NOTIFY`` (see :mod:`listener`) or its poll interval, which doubles
-up to a maximum; a heartbeat thread renews the leases of everything in flight and turns
-cancel requests into :attr:`RunControl.cancel`. :meth:`Worker.stop` (SIGTERM) stops
+idle worker waits for news of a new execution (a ``NOTIFY`` on PostgreSQL, a commit that left
+one pending on SQLite: see :mod:`listener`) or its poll interval, which doubles up to a
+maximum; a heartbeat thread renews the leases of everything in flight and turns cancel
+requests into :attr:`RunControl.cancel`. :meth:`Worker.stop` (SIGTERM) stops
 claiming; in-flight executions get ``graceful_timeout_s`` to finish, then are handed back
 to the queue and their sandboxes killed. A worker whose supervisor died (its parent changed)
 stops the same way instead of running on as an orphan.
@@ -23,11 +24,12 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from chain_processor_db.base import utcnow
+from chain_processor_db.changes import sqlite_path
 from chain_processor_db.session import create_db_engine
 from chain_processor_executor import outbox, queue
 from chain_processor_executor.config import ExecutorSettings
 from chain_processor_executor.connections import ThreadConnections
-from chain_processor_executor.listener import PendingListener
+from chain_processor_executor.listener import PendingListener, SqlitePendingWatcher
 from chain_processor_executor.metrics import CLAIM_LATENCY, IN_FLIGHT
 from chain_processor_executor.queue import ClaimedExecution
 from chain_processor_executor.runner import RunControl, RunnerSettings, run_execution
@@ -89,6 +91,10 @@ class Worker:
         heartbeat.start()
         if self.settings.listen_url:
             PendingListener(self.settings.listen_url, self.wakeup, self.stopping).start()
+        elif path := sqlite_path(self.settings.database_url):
+            SqlitePendingWatcher(
+                path, self.wakeup, self.stopping, check_s=self.settings.executor_sqlite_watch_s
+            ).start()
         logger.info(
             "worker started", extra={"action": "worker_started", "worker_id": self.worker_id}
         )

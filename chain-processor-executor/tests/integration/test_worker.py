@@ -15,7 +15,7 @@ from sqlalchemy import Engine, event, update
 
 from chain_processor_db.models import ChainExecution
 from chain_processor_executor.config import ExecutorSettings
-from chain_processor_executor.listener import PENDING_CHANNEL
+from chain_processor_executor.listener import PENDING_CHANNEL, SqlitePendingWatcher
 from chain_processor_executor.worker import Worker
 from tests.conftest import Database
 from tests.factories import UPPER, builtin, execution, make_chain, submit
@@ -113,20 +113,38 @@ def test_stop_hands_back_what_does_not_finish_in_time(
     assert (row.status, row.worker_id, row.attempts) == ("pending", None, 0)
 
 
-def test_notify_wakes_an_idle_worker(
+def test_a_new_execution_wakes_an_idle_worker(
     database: Database, engine: Engine, start_worker: Callable[..., Worker]
 ) -> None:
-    if not database.is_postgres:
-        pytest.skip("LISTEN/NOTIFY is PostgreSQL only; SQLite workers poll")
-    assert database.listen_url is not None
     version = make_chain(engine, [UPPER])
-    # Idle polling every 60 s: only the notification can make this run within the test.
-    start_worker(executor_poll_interval_s=60, executor_max_poll_interval_s=60)
-    time.sleep(0.5)  # let the worker go idle and the listener connect
+    # Idle polling every 60 s: only the wake-up can make this run within the test.
+    claims: list[str] = []
+    start_worker(claims, executor_poll_interval_s=60, executor_max_poll_interval_s=60)
+    wait_for(lambda: len(claims) == 1)
+    time.sleep(0.5)  # let the first claim end (empty) and the listener connect
     execution_id = submit(engine, version)
-    with psycopg.connect(database.listen_url, autocommit=True) as connection:
-        connection.execute(f"NOTIFY {PENDING_CHANNEL}")
+    if database.is_postgres:  # the API's NOTIFY; SQLite workers see the commit itself
+        assert database.listen_url is not None
+        with psycopg.connect(database.listen_url, autocommit=True) as connection:
+            connection.execute(f"NOTIFY {PENDING_CHANNEL}")
     wait_for(lambda: status(engine, execution_id) == "succeeded", timeout_s=20)
+
+
+def test_a_sqlite_watcher_that_cannot_read_the_file_wakes_the_worker_to_poll(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    wakeup, stopping = threading.Event(), threading.Event()
+    watcher = SqlitePendingWatcher(
+        str(tmp_path / "missing.db"), wakeup, stopping, check_s=0.01, retry_s=0.01
+    )
+    watcher.start()
+    try:
+        assert wakeup.wait(10)
+    finally:
+        stopping.set()
+        watcher.join(10)
+    assert not watcher.is_alive()
+    assert any(r.__dict__.get("action") == "watch_failed" for r in caplog.records)
 
 
 def test_a_worker_that_emptied_the_queue_waits_for_news_before_claiming_again(

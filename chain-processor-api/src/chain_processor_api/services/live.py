@@ -7,8 +7,10 @@ reaches a final status. On PostgreSQL one ``LISTEN chain_execution_events`` conn
 process (straight to PostgreSQL: PgBouncer in transaction mode cannot LISTEN) wakes the
 watchers of the execution named in the payload (its id, or JSON with ``execution_id``); an
 unreadable payload wakes every watcher. The same connection LISTENs on
-``chain_executions_pending`` (new executions) for the list streams. Polling is the fallback
-everywhere, and the only mechanism on SQLite.
+``chain_executions_pending`` (new executions) for the list streams. On SQLite, which has no
+NOTIFY, one task per process asks every ``SQLITE_CHECK_SECONDS`` whether another connection
+committed to the file (:mod:`chain_processor_db.changes`, which reads no table) and wakes every
+watcher when one did. Polling is the fallback everywhere.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import sqlite3
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
@@ -31,6 +34,7 @@ from sqlalchemy.orm import Session
 from chain_processor_api.services.executions import EVENTS_CHANNEL, PENDING_CHANNEL, view
 from chain_processor_core.models import NodeExecutionPublic
 from chain_processor_core.models.status import ExecutionStatus
+from chain_processor_db.changes import SqliteCommits
 from chain_processor_db.models import ChainExecution
 from chain_processor_db.repositories.executions import list_node_executions
 
@@ -38,6 +42,8 @@ LISTEN_CHANNELS = (EVENTS_CHANNEL, PENDING_CHANNEL)
 """Progress, and new executions (for the list streams)."""
 LISTENING_POLL_SECONDS = 15.0
 """A watcher's safety-net poll while notifications come."""
+SQLITE_CHECK_SECONDS = 0.1
+"""How often, on SQLite and while anyone watches, the file is checked for others' commits."""
 
 logger = logging.getLogger(__name__)
 
@@ -92,13 +98,21 @@ def changes(previous: Snapshot | None, current: Snapshot) -> list[Event]:
 
 class ExecutionEvents:
     """Wakes the watchers of an execution, and the watchers of the list on any change: on
-    NOTIFY when a listen URL is given."""
+    NOTIFY when a listen URL is given, on a commit to the file when a SQLite one is."""
 
-    def __init__(self, listen_url: str | None) -> None:
+    def __init__(
+        self,
+        listen_url: str | None,
+        *,
+        sqlite_file: str | None = None,
+        sqlite_check_s: float = SQLITE_CHECK_SECONDS,
+    ) -> None:
         self.listen_url = listen_url
+        self.sqlite_file = sqlite_file
+        self.sqlite_check_s = sqlite_check_s
         self.listening = False
-        """Whether the LISTEN connection is up: then a notification wakes the watchers, and
-        their polling is only a safety net."""
+        """Whether the LISTEN connection (or the SQLite file's watch) is up: then a
+        notification wakes the watchers, and their polling is only a safety net."""
         self._watchers: dict[uuid.UUID, set[asyncio.Event]] = defaultdict(set)
         self._list_watchers: set[asyncio.Event] = set()
         self._task: asyncio.Task[None] | None = None
@@ -150,9 +164,15 @@ class ExecutionEvents:
             self._task = None
 
     def _ensure_listening(self) -> None:
-        if self.listen_url is None or (self._task is not None and not self._task.done()):
+        if self._task is not None and not self._task.done():
             return
-        self._task = asyncio.get_running_loop().create_task(self._listen(self.listen_url))
+        if self.listen_url is not None:
+            self._task = asyncio.get_running_loop().create_task(self._listen(self.listen_url))
+        elif self.sqlite_file is not None:
+            self._task = asyncio.get_running_loop().create_task(self._watch(self.sqlite_file))
+
+    def _has_watchers(self) -> bool:
+        return bool(self._watchers or self._list_watchers)
 
     async def _listen(self, url: str) -> None:
         while True:
@@ -170,6 +190,33 @@ class ExecutionEvents:
                 self.listening = False
             self.wake(None)  # back to polling at the requested interval until reconnected
             await asyncio.sleep(1)
+
+    async def _watch(self, path: str) -> None:
+        commits = SqliteCommits(path)
+        try:
+            while True:
+                await asyncio.sleep(self.sqlite_check_s)
+                if not self._has_watchers():
+                    continue  # nobody to wake; a change meanwhile wakes the next ones once
+                try:
+                    changed = await anyio.to_thread.run_sync(commits.changed)
+                except sqlite3.Error:
+                    if self.listening:
+                        logger.warning(
+                            "watching the database file failed", extra={"action": "listen_retry"}
+                        )
+                    self.listening = False
+                    self.wake(None)  # poll at the requested interval until it works again
+                    await asyncio.sleep(1)
+                    continue
+                if not self.listening:
+                    self.listening = True
+                    self.wake(None)  # catch up on what happened while not watching
+                elif changed:
+                    self.wake(None)
+        finally:
+            self.listening = False
+            commits.close()
 
 
 def parse_payload(payload: str) -> uuid.UUID | None:
