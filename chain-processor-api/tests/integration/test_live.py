@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -172,30 +173,46 @@ def test_a_cancel_reaches_the_watchers_at_once(live: Live) -> None:
         assert time.monotonic() - started < 2.5  # a wake-up, not a poll, woke the stream
 
 
-def test_opening_a_websocket_reads_the_execution_once(live: Live) -> None:
-    reads: list[str] = []
+def test_a_websocket_reads_in_few_statements_without_transactions(live: Live) -> None:
+    seen: list[tuple[str, bool]] = []
 
-    def before(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        flat = " ".join(statement.split())
-        if "FROM chain_executions WHERE" in flat:  # the execution itself, not a join
-            reads.append(flat)
+    def before(connection: Any, _cursor: object, statement: str, *_args: object) -> None:
+        autocommit = live.database.is_postgres and connection.connection.dbapi_connection.autocommit
+        seen.append((" ".join(statement.split()), bool(autocommit)))
 
     url = f"/api/v1/executions/{live.execution_id}/ws?access_token={live.token}"
-    with live.client.websocket_connect(url) as websocket:  # starts the LISTEN connection,
-        websocket.receive_json()  # whose first notice wakes every stream to catch up
     hub = live.client.app.state.execution_events  # type: ignore[attr-defined]
-    deadline = time.monotonic() + 10
-    while live.database.is_postgres and not hub.listening:
-        assert time.monotonic() < deadline, "the LISTEN connection did not come up"
-        time.sleep(0.02)
+    with live.client.websocket_connect(url) as websocket:  # starts the wake-ups, whose
+        websocket.receive_json()  # start wakes every stream to catch up: let that pass
+        deadline = time.monotonic() + 10
+        while not hub.listening:
+            assert time.monotonic() < deadline, "the wake-ups did not come up"
+            time.sleep(0.02)
     event.listen(live.engine, "before_cursor_execute", before)
     try:
         with live.client.websocket_connect(url) as websocket:
             assert websocket.receive_json()["data"]["status"] == "pending"
-            opened = list(reads)
+            opened, seen[:] = list(seen), []
+            live.write("running")
+            assert websocket.receive_json()["data"]["status"] == "running"
+            looked = list(seen)
     finally:
         event.remove(live.engine, "before_cursor_execute", before)
-    assert len(opened) == 1, opened  # the access check and the first state share one read
+
+    def selects(statements: list[tuple[str, bool]]) -> list[str]:
+        return [sql for sql, _ in statements if sql.startswith("SELECT")]
+
+    looked = [(sql, autocommit) for sql, autocommit in looked if "chain_executions SET" not in sql]
+    looked = [(sql, autocommit) for sql, autocommit in looked if "pg_notify" not in sql]
+
+    # Opening: who asks, then the execution (with its version and submitter) and its nodes;
+    # the access check and the first state share one session.
+    assert len(selects(opened)) == 3, opened
+    assert len([sql for sql in selects(opened) if "FROM chain_executions" in sql]) == 1, opened
+    # A look after a wake-up: the execution and its nodes.
+    assert len(selects(looked)) == 2, looked
+    if live.database.is_postgres:  # no BEGIN and COMMIT round trips around a look
+        assert all(autocommit for _, autocommit in opened + looked), opened + looked
 
 
 def test_a_change_after_the_first_state_was_read_is_followed_at_once(live: Live) -> None:

@@ -72,8 +72,10 @@ async def get_session(connection: HTTPConnection) -> AsyncIterator[Session]:
 
 
 async def get_session_factory(connection: HTTPConnection) -> SessionFactory:
-    """Short sessions on demand, for long-lived streams that must not hold a connection."""
-    factory: SessionFactory = connection.app.state.session_factory
+    """Short sessions on demand, for long-lived streams that must not hold a connection.
+    Streams only read: on PostgreSQL these sessions run each statement in autocommit, as a
+    GET's do (:func:`get_session`), without BEGIN and COMMIT round trips around each look."""
+    factory: SessionFactory = connection.app.state.read_session_factory
     return factory
 
 

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from chain_processor_api.schemas.executions import ExecutionView
@@ -178,6 +178,25 @@ def views(session: Session, executions: Sequence[ChainExecution]) -> list[Execut
         view_of(ExecutionPublic.model_validate(execution), *extra[execution.id])
         for execution in executions
     ]
+
+
+_VIEW = (
+    select(ChainExecution, StrategyVersion.version, User.email)
+    .join(StrategyVersion, StrategyVersion.id == ChainExecution.strategy_version_id)
+    .outerjoin(User, User.id == ChainExecution.created_by_id)
+    .where(ChainExecution.id == bindparam("execution_id"))
+    .execution_options(populate_existing=True)
+)
+"""Built once: every look of a live stream runs it."""
+
+
+def find_view(session: Session, execution_id: uuid.UUID) -> ExecutionView | None:
+    """The view of one execution as it is now, read in one query; None if there is none."""
+    row = session.execute(_VIEW, {"execution_id": execution_id}).one_or_none()
+    if row is None:
+        return None
+    execution, version, email = row
+    return view_of(ExecutionPublic.model_validate(execution), version, email)
 
 
 def view_of(public: ExecutionPublic, version: str, email: str | None) -> ExecutionView:

@@ -31,11 +31,10 @@ import anyio.to_thread
 import psycopg
 from sqlalchemy.orm import Session
 
-from chain_processor_api.services.executions import EVENTS_CHANNEL, PENDING_CHANNEL, view
+from chain_processor_api.services.executions import EVENTS_CHANNEL, PENDING_CHANNEL, find_view
 from chain_processor_core.models import NodeExecutionPublic
 from chain_processor_core.models.status import ExecutionStatus
 from chain_processor_db.changes import SqliteCommits
-from chain_processor_db.models import ChainExecution
 from chain_processor_db.repositories.executions import list_node_executions
 
 LISTEN_CHANNELS = (EVENTS_CHANNEL, PENDING_CHANNEL)
@@ -63,13 +62,15 @@ class Snapshot:
 
 def read_snapshot(session: Session, execution_id: uuid.UUID) -> Snapshot | None:
     """The execution and its nodes as they are now, read in ``session`` (the caller ends
-    its transaction)."""
-    execution = session.get(ChainExecution, execution_id, populate_existing=True)
+    its transaction, if it has one). Two statements, the execution's first: in autocommit
+    the nodes read are at least as new as the execution's status, so a final status is
+    never sent with nodes older than it."""
+    execution = find_view(session, execution_id)
     if execution is None:
         return None
     nodes = list_node_executions(session=session, execution_id=execution_id)
     return Snapshot(
-        execution=view(session, execution).model_dump(mode="json"),
+        execution=execution.model_dump(mode="json"),
         nodes={
             node.position: NodeExecutionPublic.model_validate(node).model_dump(mode="json")
             for node in nodes
@@ -220,11 +221,15 @@ class ExecutionEvents:
 
 
 def parse_payload(payload: str) -> uuid.UUID | None:
-    """The execution id of a notification: the payload itself, or its ``execution_id``."""
+    """The execution id of a notification: the payload itself, or its ``execution_id``
+    (the executor's progress, the most frequent, is JSON: it is not tried as an id first)."""
+    text = payload.strip()
+    if text.startswith("{"):
+        with contextlib.suppress(ValueError, TypeError, KeyError):
+            return uuid.UUID(str(json.loads(text)["execution_id"]))
+        return None
     with contextlib.suppress(ValueError):
-        return uuid.UUID(payload.strip())
-    with contextlib.suppress(ValueError, TypeError, AttributeError):
-        return uuid.UUID(str(json.loads(payload)["execution_id"]))
+        return uuid.UUID(text)
     return None
 
 
