@@ -108,12 +108,18 @@ _UPSERT_NODES = """
     RETURNING position, status
 """
 
-_NOTIFY_EACH = """
+_NOTIFY_ONCE = """
     SELECT pg_notify(:channel, json_build_object(
-        'execution_id', CAST(:execution_id AS text), 'position', position, 'status', status
+        'execution_id', CAST(:execution_id AS text),
+        'nodes', CASE WHEN count(position) > 0
+            THEN json_build_array(min(position), max(position)) END,
+        'status', max(status) FILTER (WHERE position IS NULL)
     )::text)
-    FROM (SELECT * FROM events ORDER BY position NULLS LAST) AS ordered
+    FROM events
+    HAVING count(*) > 0
 """
+"""One notification per write, whatever its number of rows: every API process LISTENs, and
+a notification per node was most of their work on this channel under load."""
 
 RECORD_NODES_SQL = text(f"""
 WITH touched AS (
@@ -123,11 +129,11 @@ WITH touched AS (
 ), rows AS ({_NODE_ROWS}
 ), recorded AS ({_UPSERT_NODES.format(owner="touched")}
 ), events AS (SELECT position, status FROM recorded
-), notified AS ({_NOTIFY_EACH}
+), notified AS ({_NOTIFY_ONCE}
 )
 SELECT touched.cancel_requested, (SELECT count(*) FROM notified) AS notified FROM touched
 """)
-"""Renew the lease if this worker holds it; only then upsert the node rows and notify each."""
+"""Renew the lease if this worker holds it; only then upsert the node rows and notify."""
 
 FINISH_SQL = text(f"""
 WITH finished AS (
@@ -141,12 +147,12 @@ WITH finished AS (
 ), events AS (
     SELECT position, status FROM recorded
     UNION ALL SELECT NULL, CAST(:status AS text) FROM finished
-), notified AS ({_NOTIFY_EACH}
+), notified AS ({_NOTIFY_ONCE}
 )
 SELECT (SELECT count(*) FROM notified) AS notified FROM finished
 """)
 """End the run if this worker holds it; only then upsert the last node rows and notify
-each, then the end (``position`` null)."""
+them with the end (``status`` set)."""
 
 
 def _rows(records: Sequence[NodeRecord]) -> str:
@@ -174,7 +180,7 @@ def record_nodes_postgres(
     worker_id: str,
     lease_expires_at: datetime,
 ) -> bool | None:
-    """Renew the lease, upsert ``records`` and notify each, in one statement (PostgreSQL).
+    """Renew the lease, upsert ``records`` and notify them, in one statement (PostgreSQL).
     Returns whether a cancel was requested, or ``None`` when this worker lost the lease (then
     nothing was written)."""
     row = connection.execute(
@@ -204,7 +210,7 @@ def finish_postgres(
     error: str | None = None,
     error_code: str | None = None,
 ) -> bool:
-    """End the run with its last node rows and every notification, in one statement
+    """End the run with its last node rows and its notification, in one statement
     (PostgreSQL); ``False`` when this worker no longer holds the lease (nothing written)."""
     if not status.is_final:
         raise ValueError(f"{status.value} is not a final status")
@@ -226,15 +232,26 @@ def finish_postgres(
     return row is not None
 
 
+def progress_payload(
+    execution_id: uuid.UUID, positions: Sequence[int], status: str | None = None
+) -> str:
+    """What ``chain_execution_events`` carries for one write: the execution, the first and
+    last position of the node rows written (``null`` when none) and, when the write ended
+    the execution, its final status (else ``null``). The SQL above builds the same."""
+    nodes = [min(positions), max(positions)] if positions else None
+    return json.dumps({"execution_id": str(execution_id), "nodes": nodes, "status": status})
+
+
 def notify_progress(
-    connection: Connection, execution_id: uuid.UUID, position: int | None, status: str
+    connection: Connection,
+    execution_id: uuid.UUID,
+    positions: Sequence[int],
+    status: str | None = None,
 ) -> None:
     """Tell watchers (``LISTEN chain_execution_events``) on commit; nothing on SQLite."""
     if connection.dialect.name != "postgresql":
         return
-    payload = json.dumps(
-        {"execution_id": str(execution_id), "position": position, "status": status}
-    )
+    payload = progress_payload(execution_id, positions, status)
     connection.execute(select(func.pg_notify(EVENTS_CHANNEL, payload)))
 
 

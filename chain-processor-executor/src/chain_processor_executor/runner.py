@@ -401,10 +401,8 @@ class _Runner:
                 if finished:
                     for record in records:
                         upsert_node_execution(connection, record)
-                        notify_progress(
-                            connection, self.claimed.id, record.position, record.status.value
-                        )
-                    notify_progress(connection, self.claimed.id, None, status.value)
+                    positions = [record.position for record in records]
+                    notify_progress(connection, self.claimed.id, positions, status.value)
                 if finished and self.webhook_url is not None:
                     payload = webhook_payload(
                         execution_id=self.claimed.id,

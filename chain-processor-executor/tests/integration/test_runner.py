@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
@@ -25,6 +26,7 @@ from tests.factories import SUFFIX, UPPER, builtin, execution, make_chain, node_
 
 SETTINGS = RunnerSettings(worker_id="runner-test", lease_s=30)
 SLEEPY = "import time\n\ndef node(text):\n    time.sleep(30)\n    return text\n"
+NAP = "import time\n\ndef node(text):\n    time.sleep(1.5)\n    return text\n"
 
 
 @pytest.fixture(scope="module")
@@ -217,17 +219,42 @@ def test_a_version_without_steps_fails(engine: Engine, pool: SandboxPool) -> Non
     assert execution(engine, execution_id).error_code == "no_steps"
 
 
-def test_each_node_is_published_as_it_finishes(pg_database: Database, pool: SandboxPool) -> None:
+def test_each_write_is_published_with_one_notification(
+    pg_database: Database, pool: SandboxPool
+) -> None:
     engine = pg_database.engine()
     assert pg_database.listen_url is not None
-    execution_id = submit(engine, make_chain(engine, [UPPER, UPPER]))
+    fast = submit(engine, make_chain(engine, [UPPER, UPPER, builtin("uppercase")]))
+    slow = submit(engine, make_chain(engine, [UPPER, builtin("uppercase"), NAP]))
+    # Rows wait up to 0.3 s for the next node: the fast chain's three nodes and its end are
+    # one write; the slow one's first two are written while the third naps, then the end.
+    settings = dataclasses.replace(SETTINGS, progress_flush_s=0.3)
     with psycopg.connect(pg_database.listen_url, autocommit=True) as listener:
         listener.execute(f"LISTEN {EVENTS_CHANNEL}")
-        run(engine, pool)
-        events = [json.loads(n.payload) for n in listener.notifies(timeout=5, stop_after=3)]
-    assert events == [
-        {"execution_id": str(execution_id), "position": 0, "status": "succeeded"},
-        {"execution_id": str(execution_id), "position": 1, "status": "succeeded"},
-        {"execution_id": str(execution_id), "position": None, "status": "succeeded"},
+        run(engine, pool, settings)
+        first = [json.loads(n.payload) for n in listener.notifies(timeout=2)]
+        run(engine, pool, settings)
+        second = [json.loads(n.payload) for n in listener.notifies(timeout=2)]
+    assert first == [{"execution_id": str(fast), "nodes": [0, 2], "status": "succeeded"}]
+    assert second == [
+        {"execution_id": str(slow), "nodes": [0, 1], "status": None},
+        {"execution_id": str(slow), "nodes": [2, 2], "status": "succeeded"},
     ]
+    engine.dispose()
+
+
+def test_a_run_with_a_webhook_is_published_in_the_same_shape(
+    pg_database: Database, pool: SandboxPool
+) -> None:
+    # The end of a run with a webhook is written by the transaction that queues the webhook,
+    # not by the one-statement finish: its notification must read the same.
+    engine = pg_database.engine()
+    assert pg_database.listen_url is not None
+    metadata = {"webhook_url": "https://hooks.example/done"}
+    hooked = submit(engine, make_chain(engine, [UPPER, builtin("uppercase")], metadata=metadata))
+    with psycopg.connect(pg_database.listen_url, autocommit=True) as listener:
+        listener.execute(f"LISTEN {EVENTS_CHANNEL}")
+        run(engine, pool, dataclasses.replace(SETTINGS, progress_flush_s=0.3))
+        seen = [json.loads(n.payload) for n in listener.notifies(timeout=2)]
+    assert seen == [{"execution_id": str(hooked), "nodes": [0, 1], "status": "succeeded"}]
     engine.dispose()
