@@ -50,8 +50,8 @@ class SqliteCommits:
 
     def changed(self) -> bool:
         """True when another connection committed since the last call. The first call only
-        takes the baseline (False); after an error the connection is reopened and the answer
-        is True, as a commit may have been missed. Raises :class:`sqlite3.Error` while the
+        takes the baseline (False). After an error the next look reopens the connection and
+        answers True, as a commit may have been missed. Raises :class:`sqlite3.Error` while the
         file cannot be read."""
         try:
             version: int = self._execute("PRAGMA data_version")
@@ -68,11 +68,9 @@ class SqliteCommits:
     def exists(self, statement: Select[Any]) -> bool:
         """Whether ``statement`` (a SELECT, rendered for SQLite with its values inline)
         returns a row."""
-        compiled = statement.compile(
-            dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}
-        )
+        sql = str(statement.compile(dialect=_SQLITE, compile_kwargs={"literal_binds": True}))
         try:
-            return self._execute(str(compiled)) is not None
+            return self._execute(sql) is not None
         except sqlite3.Error:
             self.close()
             raise
