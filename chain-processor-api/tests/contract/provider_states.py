@@ -17,7 +17,9 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
+from starlette.datastructures import State
 
+from chain_processor_api.api.audit import Audit
 from chain_processor_api.core.config import Settings
 from chain_processor_api.services import auth
 from chain_processor_api.services import executions as executions_service
@@ -126,12 +128,20 @@ def _submitted(session: Session, *, priority: int = 0) -> ChainExecution:
     """A run of a new chain, submitted by the editor as the route does: with the request's
     id and W3C trace parent."""
     chain, _ids = _chain(session)
-    return executions_service.submit(
+    request_id = uuid.uuid4().hex
+    submitter = editor(session)
+    submitted = executions_service.submit(
         session,
         ExecutionCreate(strategy_id=chain.id, input_text="hello", priority=priority),
-        user_id=editor(session).id,
-        trace=executions_service.trace_metadata(uuid.uuid4().hex, TRACEPARENT),
-    ).execution
+        user_id=submitter.id,
+        trace=executions_service.trace_metadata(request_id, TRACEPARENT),
+        audit=Audit(
+            session=session, request_id=request_id, client_address="127.0.0.1", state=State()
+        ),
+    )
+    stored = session.get(ChainExecution, submitted.execution.id)
+    assert stored is not None
+    return stored
 
 
 def an_editor_submitted_a_run(session: Session, _settings: Settings, _params: Values) -> Values:

@@ -8,11 +8,11 @@ import uuid
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from chain_processor_api.core.security import create_access_token
 from chain_processor_api.main import create_app
-from chain_processor_db.models import User
+from chain_processor_db.models import AuditLog, ChainExecution, User
 from chain_processor_db.repositories.auth import create_auth_session
 from tests.conftest import Database, email_of, make_settings
 from tests.factories import UPPER_CODE, make_strategy
@@ -87,16 +87,17 @@ def test_a_failed_write_gives_its_connection_back(database: Database) -> None:
     assert listed.json()["count"] == 0
 
 
-def test_a_submit_reads_its_user_then_its_chain_split_and_version_in_one_statement(
+def test_a_submit_reads_its_user_then_its_chain_then_writes_in_one_statement(
     database: Database,
 ) -> None:
     settings = make_settings(database, rate_limit_enabled=False)
     app = create_app(settings)
     engine = app.state.engine
-    statements: list[str] = []
+    statements: list[tuple[str, bool]] = []
 
-    def before(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(" ".join(statement.split()))
+    def before(connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        autocommit = database.is_postgres and connection.connection.dbapi_connection.autocommit
+        statements.append((" ".join(statement.split()), bool(autocommit)))
 
     try:
         with app.state.session_factory() as session:
@@ -110,16 +111,36 @@ def test_a_submit_reads_its_user_then_its_chain_split_and_version_in_one_stateme
         with TestClient(app) as client:
             event.listen(engine, "before_cursor_execute", before)
             submitted = client.post("/api/v1/executions", json=body, headers=headers)
+            event.remove(engine, "before_cursor_execute", before)
+        with app.state.session_factory() as session:
+            entries = session.scalars(
+                select(AuditLog).where(AuditLog.resource_id == submitted.json().get("id"))
+            ).all()
+            queued = session.get(ChainExecution, uuid.UUID(submitted.json()["id"]))
     finally:
-        event.remove(engine, "before_cursor_execute", before)
         app.state.sandbox_runner.close()
         engine.dispose()
 
     assert submitted.status_code == 201, submitted.text
-    reads = [
-        sql for sql in statements if sql.upper().startswith("SELECT") and "pg_notify" not in sql
-    ]
-    assert len(reads) == 2, reads  # the sign-in session with its user; the chain with the rest
-    assert "FROM chain_strategies" in reads[1] and "strategy_versions" in reads[1]
-    inserts = [sql.split()[2] for sql in statements if sql.upper().startswith("INSERT")]
-    assert sorted(inserts) == ["audit_log", "chain_executions"]
+    sql = [statement for statement, _autocommit in statements if statement != "BEGIN IMMEDIATE"]
+    assert sql[0].startswith("SELECT") and "FROM auth_sessions" in sql[0]
+    assert sql[1].startswith("SELECT") and "FROM chain_strategies" in sql[1]
+    assert "strategy_versions" in sql[1]  # the version it pins, in the same statement
+    if database.is_postgres:
+        # the execution, its audit row and the executor's wake-up: one statement, and each
+        # statement on its own (no BEGIN, no COMMIT): three round trips in all
+        assert len(sql) == 3, sql
+        assert sql[2].startswith("WITH queued AS (INSERT INTO chain_executions")
+        assert "INSERT INTO audit_log" in sql[2] and "pg_notify" in sql[2]
+        assert all(autocommit for _statement, autocommit in statements)
+    else:
+        assert [statement.split()[2] for statement in sql[2:]] == ["chain_executions", "audit_log"]
+    [entry] = entries
+    assert (entry.action, entry.actor_id, entry.actor_email) == (
+        "execution.create",
+        user.id,
+        email_of("editor"),
+    )
+    assert entry.after is not None and entry.after["id"] == submitted.json()["id"]
+    assert queued is not None and (queued.status, queued.input_text) == ("pending", "hello")
+    assert queued.created_by_id == user.id and queued.attempts == 0 and queued.version == 1

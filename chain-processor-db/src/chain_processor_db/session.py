@@ -184,10 +184,11 @@ def create_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def create_read_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions for work that only reads: on PostgreSQL each statement runs on its own (in
-    autocommit, as any statement does at READ COMMITTED), with no BEGIN and COMMIT round
-    trips around them; on SQLite, where a transaction is what keeps a reader's snapshot
-    apart from the writer, the usual sessions."""
+    """Sessions for work that only reads, or writes only in statements that stand alone
+    (:func:`~chain_processor_db.repositories.executions.queue_execution`): on PostgreSQL each
+    statement runs on its own (in autocommit, as any statement does at READ COMMITTED), with
+    no BEGIN and COMMIT round trips around them; on SQLite, where a transaction is what keeps
+    a reader's snapshot apart from the writer, the usual sessions."""
     if engine.dialect.name != "postgresql":
         return create_session_factory(engine)
     return sessionmaker(

@@ -41,19 +41,37 @@ class Audit:
         after: Snapshot = None,
         actor: User | None = None,
     ) -> None:
-        who: User | None = actor or getattr(self.state, "user", None)
+        """Add the row to the session's transaction."""
         record_audit(
             session=self.session,
-            action=action,
-            resource_type=resource_type,
-            resource_id=resource_id,
-            actor_id=who.id if who is not None else None,
-            actor_email=who.email if who is not None else None,
-            before=_as_json(before),
-            after=_as_json(after),
-            request_id=self.request_id,
-            client_address=self.client_address[:64],
+            **self.entry(
+                action, resource_type, resource_id, before=before, after=after, actor=actor
+            ),
         )
+
+    def entry(
+        self,
+        action: str,
+        resource_type: str,
+        resource_id: uuid.UUID | str | None,
+        *,
+        before: Snapshot = None,
+        after: Snapshot = None,
+        actor: User | None = None,
+    ) -> dict[str, Any]:
+        """The row's values, for a write that stores it in its own statement."""
+        who: User | None = actor or getattr(self.state, "user", None)
+        return {
+            "action": action,
+            "resource_type": resource_type,
+            "resource_id": str(resource_id) if resource_id is not None else None,
+            "actor_id": who.id if who is not None else None,
+            "actor_email": who.email if who is not None else None,
+            "before": _as_json(before),
+            "after": _as_json(after),
+            "request_id": self.request_id,
+            "client_address": self.client_address[:64],
+        }
 
 
 def _as_json(snapshot: Snapshot) -> dict[str, Any] | None:

@@ -13,7 +13,7 @@ import inspect
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Query, Request, Response
 from fastapi.routing import APIRoute
@@ -22,6 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
+from starlette.types import Scope
 
 from chain_processor_api.api.audit import Audit
 from chain_processor_api.core.config import Settings
@@ -53,14 +54,17 @@ async def get_session(connection: HTTPConnection) -> AsyncIterator[Session]:
     another thread (see :func:`end_read`), so no request holds a connection meanwhile.
 
     A GET or HEAD only reads: its statements run without a transaction around them, which
-    saves a BEGIN and a COMMIT round trip for the auth read and again for the handler's.
+    saves a BEGIN and a COMMIT round trip for the auth read and again for the handler's. So
+    do those of a handler marked :func:`statement_writes`.
 
     Opening a session touches no connection, and closing one whose transaction has ended
     does not either, so both happen on the event loop: only a rollback (a request that
     failed mid-transaction) takes a thread."""
     state = connection.app.state
-    reads = connection.scope.get("method") in ("GET", "HEAD")
-    factory: sessionmaker[Session] = state.read_session_factory if reads else state.session_factory
+    alone = connection.scope.get("method") in ("GET", "HEAD") or _writes_in_statements(
+        connection.scope
+    )
+    factory: sessionmaker[Session] = state.read_session_factory if alone else state.session_factory
     session = factory()
     try:
         yield session
@@ -69,6 +73,25 @@ async def get_session(connection: HTTPConnection) -> AsyncIterator[Session]:
             await run_in_threadpool(session.close)
         else:
             session.close()
+
+
+_STATEMENT_WRITES = "_cp_statement_writes"
+
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def statement_writes(endpoint: Endpoint) -> Endpoint:
+    """Mark a handler each of whose writes is one statement that must stand or fall alone
+    (a data-modifying CTE, say): on PostgreSQL its session then runs every statement in
+    autocommit, as a GET's does, with no BEGIN and COMMIT round trips. On SQLite nothing
+    changes: the handler commits as any other."""
+    setattr(endpoint, _STATEMENT_WRITES, True)
+    return endpoint
+
+
+def _writes_in_statements(scope: Scope) -> bool:
+    route = scope.get("route")
+    return bool(getattr(getattr(route, "endpoint", None), _STATEMENT_WRITES, False))
 
 
 async def get_session_factory(connection: HTTPConnection) -> SessionFactory:

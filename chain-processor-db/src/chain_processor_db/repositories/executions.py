@@ -6,12 +6,15 @@ no code path can move an execution out of a final status.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Column, Select, String, bindparam, cast, func, insert, inspect, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from chain_processor_core.exceptions.errors import (
@@ -23,8 +26,8 @@ from chain_processor_core.exceptions.errors import (
 from chain_processor_core.models.executions import ExecutionCreate, ExecutionFilter
 from chain_processor_core.models.status import ExecutionStatus, check_transition
 from chain_processor_db.base import utcnow
-from chain_processor_db.errors import flush
-from chain_processor_db.models import ChainExecution, ChainStrategy, NodeExecution
+from chain_processor_db.errors import flush, translate_errors
+from chain_processor_db.models import AuditLog, ChainExecution, ChainStrategy, NodeExecution
 from chain_processor_db.repositories.strategies import VersionLookup, get_runnable_version_id
 
 
@@ -43,7 +46,7 @@ def create_execution(
     same user returns the execution the first request created.
     """
     if execution_in.idempotency_key is not None:
-        existing = _by_idempotency_key(session, created_by_id, execution_in.idempotency_key)
+        existing = find_by_idempotency_key(session, created_by_id, execution_in.idempotency_key)
         if existing is not None:
             return existing, False
     if not strategy.is_active:
@@ -70,11 +73,108 @@ def create_execution(
             flush(session)
     except AlreadyExistsError:
         # Another request with the same key won the race: return what it created.
-        winner = _by_idempotency_key(session, created_by_id, execution_in.idempotency_key)
+        winner = find_by_idempotency_key(session, created_by_id, execution_in.idempotency_key)
         if winner is None:  # pragma: no cover - the unique violation says it exists
             raise
         return winner, False
     return execution, True
+
+
+_EXECUTIONS = ChainExecution.metadata.tables[ChainExecution.__tablename__]
+_AUDIT_LOG = AuditLog.metadata.tables[AuditLog.__tablename__]
+_IDEMPOTENCY = ["created_by_id", "idempotency_key"]
+
+
+def new_execution(
+    *,
+    strategy_id: uuid.UUID,
+    version_id: uuid.UUID,
+    execution_in: ExecutionCreate,
+    created_by_id: uuid.UUID | None,
+) -> ChainExecution:
+    """A pending execution not stored yet, with every column filled in as an insert would
+    fill it (its id and times included), for :func:`queue_execution`."""
+    columns: dict[str, Any] = {
+        attribute.key: _default_of(_EXECUTIONS.c[attribute.columns[0].name])
+        for attribute in inspect(ChainExecution).column_attrs
+    }
+    columns.update(
+        strategy_id=strategy_id,
+        strategy_version_id=version_id,
+        input_text=execution_in.input_text,
+        priority=execution_in.priority,
+        idempotency_key=execution_in.idempotency_key,
+        created_by_id=created_by_id,
+        metadata_json=dict(execution_in.metadata),
+    )
+    return ChainExecution(**columns)
+
+
+def queue_execution(
+    *, session: Session, execution: ChainExecution, audit: dict[str, Any], channel: str
+) -> bool:
+    """Store ``execution`` (from :func:`new_execution`) with its ``audit_log`` row (the
+    columns of :class:`AuditLog` but its id and time) and, on PostgreSQL, ``NOTIFY
+    channel`` with its id: all or nothing.
+
+    On PostgreSQL that is one statement, so a session in autocommit stores it in one round
+    trip, with no ``BEGIN`` or ``COMMIT``; otherwise the caller commits. Returns False, having
+    stored and notified nothing, when the submitter already used the execution's
+    idempotency key (the caller reads the first run).
+    """
+    row = {
+        attribute.columns[0].name: getattr(execution, attribute.key)
+        for attribute in inspect(ChainExecution).column_attrs
+    }
+    entry = {"id": uuid.uuid4(), "created_at": utcnow(), **audit}
+    with translate_errors():
+        if session.get_bind().dialect.name == "postgresql":
+            parameters = {f"e_{name}": value for name, value in row.items()}
+            parameters.update({f"a_{name}": value for name, value in entry.items()})
+            parameters["channel"] = channel
+            return session.execute(_queue_statement(), parameters).first() is not None
+        stored = session.execute(
+            sqlite_insert(_EXECUTIONS)
+            .values(row)
+            .on_conflict_do_nothing(index_elements=_IDEMPOTENCY)
+            .returning(_EXECUTIONS.c.id)
+        ).first()
+        if stored is None:
+            return False
+        session.execute(insert(_AUDIT_LOG).values(entry))
+        return True
+
+
+@functools.cache
+def _queue_statement() -> Select[Any]:
+    """``WITH queued AS (INSERT … ON CONFLICT DO NOTHING RETURNING id), audited AS (INSERT
+    … SELECT … FROM queued) SELECT id, pg_notify(…) FROM queued``, built once: a conflict on
+    the idempotency key leaves ``queued`` empty, and with it the audit row and the NOTIFY."""
+    queued = (
+        pg_insert(_EXECUTIONS)
+        .values({c.name: bindparam(f"e_{c.name}", type_=c.type) for c in _EXECUTIONS.columns})
+        .on_conflict_do_nothing(index_elements=_IDEMPOTENCY)
+        .returning(_EXECUTIONS.c.id)
+        .cte("queued")
+    )
+    audited = insert(_AUDIT_LOG).from_select(
+        [c.name for c in _AUDIT_LOG.columns],
+        # psycopg's dialect casts each parameter to its column's type (``%(a_after)s::JSONB``)
+        select(*(bindparam(f"a_{c.name}", type_=c.type) for c in _AUDIT_LOG.columns)).select_from(
+            queued
+        ),
+    )
+    notified = func.pg_notify(bindparam("channel", type_=String()), cast(queued.c.id, String()))
+    return select(queued.c.id, notified).add_cte(audited.cte("audited"))
+
+
+def _default_of(column: Column[Any]) -> Any:
+    default = column.default
+    if default is None:
+        return None
+    if default.is_callable:  # wrapped by SQLAlchemy to take an execution context
+        return default.arg(None)  # type: ignore[attr-defined]
+    return default.arg  # type: ignore[attr-defined]
 
 
 def get_execution(*, session: Session, execution_id: uuid.UUID) -> ChainExecution:
@@ -152,9 +252,10 @@ def request_cancel(*, session: Session, execution: ChainExecution) -> ChainExecu
     return execution
 
 
-def _by_idempotency_key(
+def find_by_idempotency_key(
     session: Session, user_id: uuid.UUID | None, key: str
 ) -> ChainExecution | None:
+    """The execution ``user_id`` submitted with idempotency key ``key``, if any."""
     return session.scalar(
         select(ChainExecution).where(
             ChainExecution.created_by_id == user_id, ChainExecution.idempotency_key == key

@@ -31,6 +31,7 @@ from chain_processor_api.api.deps import (
     authenticate,
     check_role,
     roles_of,
+    statement_writes,
 )
 from chain_processor_api.core.config import Settings
 from chain_processor_api.schemas.executions import ExecutionRerun, ExecutionView
@@ -70,6 +71,7 @@ router = APIRouter(prefix="/executions", tags=["executions"], route_class=Releas
     status_code=status.HTTP_201_CREATED,
     responses={200: {"model": ExecutionView, "description": "Repeated idempotency key"}},
 )
+@statement_writes
 def create_execution(
     execution_in: ExecutionCreate,
     request: Request,
@@ -84,16 +86,15 @@ def create_execution(
     201 with the new execution; 200 with the first one when ``idempotency_key`` repeats a
     key you used before. The request id and W3C ``traceparent`` go into its metadata.
     """
-    submitted = executions_service.submit(session, execution_in, user_id=user.id, trace=trace)
-    execution = submitted.execution
-    if not submitted.created:
+    submitted = executions_service.submit(
+        session, execution_in, user_id=user.id, trace=trace, audit=audit
+    )
+    if submitted.public is None:
         response.status_code = status.HTTP_200_OK
-        return executions_service.view(session, execution)
+        return executions_service.view(session, submitted.execution)
+    session.commit()  # SQLite's transaction; on PostgreSQL the one statement stood alone
     request.app.state.metrics.executions_submitted.inc()
-    public = _public(execution)
-    audit.record("execution.create", "execution", execution.id, after=public)
-    session.commit()
-    return executions_service.view_of(public, submitted.version, user.email)
+    return executions_service.view_of(submitted.public, submitted.version, user.email)
 
 
 @router.get("", response_model=Page[ExecutionView])
