@@ -25,6 +25,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+import uvloop
+
 from bench.harness import client, load, procs, report, stack
 from bench.harness.render import render_system
 
@@ -221,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     with stack.running_stack(
         arguments.admin_url, arguments.pgbouncer_url, executor=True, api_env=api_env
     ) as the_stack:
-        asyncio.run(bench(arguments, the_stack, checkpoint))
+        uvloop.run(bench(arguments, the_stack, checkpoint))
     result["machine"]["load_average_after"] = report.machine()["load_average"]
     markdown = render_system(result)
     json_path, md_path = report.write(result["kind"], result, markdown, timestamp)

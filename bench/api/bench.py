@@ -12,13 +12,14 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import logging
 import os
 import sys
 from collections.abc import Iterator
 from typing import Any
+
+import uvloop
 
 from bench.api import middleware
 from bench.harness import client, load, procs, report, stack
@@ -127,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     with stack.running_stack(
         arguments.admin_url, arguments.pgbouncer_url, executor=False, api_env=api_env
     ) as the_stack:
-        measured = asyncio.run(drive(arguments, the_stack))
+        measured = uvloop.run(drive(arguments, the_stack))
     logger.info("middleware overhead: %d calls", arguments.middleware_calls)
     overhead = middleware.measure(arguments.middleware_calls)
     settings = "".join(f", {key}={value}" for key, value in sorted(api_env.items()))
