@@ -32,10 +32,9 @@ import psycopg
 from sqlalchemy.orm import Session
 
 from chain_processor_api.services.executions import EVENTS_CHANNEL, PENDING_CHANNEL, find_view
-from chain_processor_core.models import NodeExecutionPublic
 from chain_processor_core.models.status import ExecutionStatus
 from chain_processor_db.changes import SqliteCommits
-from chain_processor_db.repositories.executions import list_node_executions
+from chain_processor_db.repositories.executions import read_node_executions
 
 LISTEN_CHANNELS = (EVENTS_CHANNEL, PENDING_CHANNEL)
 """Progress, and new executions (for the list streams)."""
@@ -68,13 +67,10 @@ def read_snapshot(session: Session, execution_id: uuid.UUID) -> Snapshot | None:
     execution = find_view(session, execution_id)
     if execution is None:
         return None
-    nodes = list_node_executions(session=session, execution_id=execution_id)
+    nodes = read_node_executions(session=session, execution_id=execution_id)
     return Snapshot(
         execution=execution.model_dump(mode="json"),
-        nodes={
-            node.position: NodeExecutionPublic.model_validate(node).model_dump(mode="json")
-            for node in nodes
-        },
+        nodes={node.position: node.model_dump(mode="json") for node in nodes},
     )
 
 

@@ -29,10 +29,13 @@ def read_page(
     return rows, session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
-def read_rows(session: Session, query: Select[Any]) -> list[dict[str, Any]]:
-    """The rows of ``query`` as dicts by column label, through the session's connection:
-    plain rows, none of the ORM's loading. For reads only: it does not flush the session
-    first, so changes not yet flushed are not seen."""
-    result = session.connection().execute(query)
+def read_rows(
+    session: Session, query: Select[Any], parameters: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """The rows of ``query`` (with the values of its bound ``parameters``) as dicts by column
+    label, through the session's connection: plain rows, none of the ORM's loading. For
+    reads only: it does not flush the session first, so changes not yet flushed are not
+    seen."""
+    result = session.connection().execute(query, parameters)
     keys = list(result.keys())
     return [dict(zip(keys, row, strict=True)) for row in result.all()]

@@ -23,11 +23,16 @@ from chain_processor_core.exceptions.errors import (
     ExecutionNotFoundError,
     InvalidTransitionError,
 )
-from chain_processor_core.models.executions import ExecutionCreate, ExecutionFilter
+from chain_processor_core.models.executions import (
+    ExecutionCreate,
+    ExecutionFilter,
+    NodeExecutionPublic,
+)
 from chain_processor_core.models.status import ExecutionStatus, check_transition
 from chain_processor_db.base import utcnow
 from chain_processor_db.errors import flush, translate_errors
 from chain_processor_db.models import AuditLog, ChainExecution, ChainStrategy, NodeExecution
+from chain_processor_db.repositories._pages import read_rows
 from chain_processor_db.repositories.strategies import VersionLookup, get_runnable_version_id
 
 
@@ -206,6 +211,21 @@ def list_executions(
 def list_node_executions(*, session: Session, execution_id: uuid.UUID) -> Sequence[NodeExecution]:
     query = select(NodeExecution).where(NodeExecution.execution_id == execution_id)
     return session.scalars(query.order_by(NodeExecution.position)).all()
+
+
+_NODE_EXECUTIONS = NodeExecution.metadata.tables[NodeExecution.__tablename__]
+_STEPS_OF_EXECUTION = (
+    select(*_NODE_EXECUTIONS.columns)
+    .where(_NODE_EXECUTIONS.c.execution_id == bindparam("execution_id"))
+    .order_by(_NODE_EXECUTIONS.c.position)
+)
+
+
+def read_node_executions(*, session: Session, execution_id: uuid.UUID) -> list[NodeExecutionPublic]:
+    """What :func:`list_node_executions` lists, in its public shape, read as plain rows
+    (ADR-0006): for the live streams, which read it after every change of a run."""
+    rows = read_rows(session, _STEPS_OF_EXECUTION, {"execution_id": execution_id})
+    return [NodeExecutionPublic.model_validate(row) for row in rows]
 
 
 def transition_execution(

@@ -20,7 +20,11 @@ from chain_processor_core.exceptions.errors import (
     ValidationError,
     VersionNotFoundError,
 )
-from chain_processor_core.models.executions import ExecutionCreate, ExecutionFilter
+from chain_processor_core.models.executions import (
+    ExecutionCreate,
+    ExecutionFilter,
+    NodeExecutionPublic,
+)
 from chain_processor_core.models.status import TRANSITIONS, ExecutionStatus
 from chain_processor_core.models.strategies import StrategyUpdate
 from chain_processor_db.errors import flush
@@ -31,6 +35,7 @@ from chain_processor_db.repositories.executions import (
     get_execution,
     list_executions,
     list_node_executions,
+    read_node_executions,
     request_cancel,
     transition_execution,
 )
@@ -445,6 +450,36 @@ def test_node_executions_are_listed_by_position(session: Session) -> None:
     assert [n.position for n in found] == [0, 1, 2]
     assert [n.node_id for n in found] == [first.id, second.id, third.id]
     assert list_node_executions(session=session, execution_id=uuid.uuid4()) == []
+
+
+def test_node_executions_read_as_rows_are_what_the_orm_lists(session: Session) -> None:
+    first, second = make_node(session), make_node(session)
+    execution = make_execution(session, make_strategy(session, nodes=[first, second]))
+    other = make_execution(session, make_strategy(session, nodes=[first]))
+    started = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
+    make_node_execution(
+        session,
+        execution,
+        1,
+        status="failed",
+        error="boom",
+        error_code="node_error",
+        started_at=started,
+        metadata_json={"sandbox_ms": 1.5, "stdout": "é\n"},
+    )
+    make_node_execution(
+        session, execution, 0, status="succeeded", output_text="HELLO", execution_time_ms=3
+    )
+    make_node_execution(session, other, 0)
+
+    rows = read_node_executions(session=session, execution_id=execution.id)
+
+    listed = list_node_executions(session=session, execution_id=execution.id)
+    assert rows == [NodeExecutionPublic.model_validate(node) for node in listed]
+    assert [row.position for row in rows] == [0, 1]
+    assert rows[1].metadata == {"sandbox_ms": 1.5, "stdout": "é\n"}
+    assert rows[1].started_at == started
+    assert read_node_executions(session=session, execution_id=uuid.uuid4()) == []
 
 
 def test_one_node_execution_per_position(session: Session) -> None:
