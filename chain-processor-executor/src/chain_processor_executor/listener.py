@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+from collections.abc import Callable
 
 import psycopg
 from sqlalchemy import literal, select
@@ -36,10 +37,14 @@ class PendingListener(threading.Thread):
         *,
         check_s: float = 0.5,
         retry_s: float = 2.0,
+        answers: Callable[[str], bool] | None = None,
     ) -> None:
+        """``answers(payload)`` says whether a notification is this worker's to claim for
+        (:mod:`wakeups`); without it, every notification wakes the worker."""
         super().__init__(name="pending-listener", daemon=True)
         self.url, self.wakeup, self.stopping = url, wakeup, stopping
         self.check_s, self.retry_s = check_s, retry_s
+        self.answers = answers
         self.listening = threading.Event()
 
     def run(self) -> None:
@@ -60,8 +65,9 @@ class PendingListener(threading.Thread):
             connection.execute(f"LISTEN {PENDING_CHANNEL}")
             self.listening.set()
             while not self.stopping.is_set():
-                for _notification in connection.notifies(timeout=self.check_s, stop_after=1):
-                    self.wakeup.set()
+                for notification in connection.notifies(timeout=self.check_s, stop_after=1):
+                    if self.answers is None or self.answers(notification.payload):
+                        self.wakeup.set()
 
 
 _ANY_PENDING = (

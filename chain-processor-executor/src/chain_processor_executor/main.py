@@ -25,6 +25,7 @@ from chain_processor_executor.config import ExecutorSettings, get_settings
 from chain_processor_executor.logs import configure_logging
 from chain_processor_executor.supervisor import Supervisor
 from chain_processor_executor.tracing import configure_tracing
+from chain_processor_executor.wakeups import WakeupShare
 from chain_processor_executor.worker import Worker
 
 
@@ -35,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     worker.add_argument("--index", type=int, default=0)
     worker.add_argument("--worker-id", default=None)
     worker.add_argument("--parent-pid", type=int, default=None, help="stop when it dies")
+    worker.add_argument(
+        "--wakeups", default=None, help="the file shared with the supervisor's other workers"
+    )
     dead = commands.add_parser("dead-letters", help="list dead letters")
     dead.add_argument("--limit", type=int, default=100)
     requeue = commands.add_parser("requeue", help="queue a dead letter again")
@@ -43,13 +47,18 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def run_worker(
-    settings: ExecutorSettings, index: int, worker_id: str | None, parent_pid: int | None = None
+    settings: ExecutorSettings,
+    index: int,
+    worker_id: str | None,
+    parent_pid: int | None = None,
+    wakeups: str | None = None,
 ) -> int:
     worker = Worker(
         settings,
         worker_id=worker_id or f"{socket.gethostname()}:w{index}",
         index=index,
         parent_pid=parent_pid,
+        wakeups=WakeupShare(wakeups) if wakeups else None,
     )
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
@@ -71,7 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = get_settings()
     configure_logging(settings.log_level, json_lines=settings.log_json)
     if arguments.command == "worker":
-        return run_worker(settings, arguments.index, arguments.worker_id, arguments.parent_pid)
+        return run_worker(
+            settings, arguments.index, arguments.worker_id, arguments.parent_pid, arguments.wakeups
+        )
     if arguments.command is None:
         return Supervisor(settings).run()
     engine = create_db_engine(settings.database_url, pgbouncer=settings.database_pgbouncer)

@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
 
 from sqlalchemy import Engine
@@ -30,6 +31,7 @@ from chain_processor_db.session import create_db_engine
 from chain_processor_executor import outbox, queue
 from chain_processor_executor.config import ExecutorSettings
 from chain_processor_executor.metrics_server import MetricsServer
+from chain_processor_executor.wakeups import create_share
 from chain_processor_executor.webhooks import WebhookSender
 
 logger = logging.getLogger(__name__)
@@ -57,6 +59,8 @@ class Supervisor:
         self.workers: dict[int, WorkerProcess] = {}
         self.restarts = 0
         self._prefix = f"{socket.gethostname()}:{os.getpid()}"
+        self.wakeups: Path | None = None
+        """The file its workers share so that one of them claims per new execution."""
         self.metrics: MetricsServer | None = None
         if settings.executor_metrics_port:
             self.metrics = MetricsServer(
@@ -78,6 +82,8 @@ class Supervisor:
             self.metrics.start()
         sender = WebhookSender(self.engine, self.settings)
         sender.start()
+        if self.settings.listen_url and self.settings.executor_workers > 1:
+            self.wakeups = create_share()
         try:
             for index in range(self.settings.executor_workers):
                 self._start(index, 0)
@@ -95,6 +101,8 @@ class Supervisor:
             if self.metrics is not None:
                 self.metrics.close()
             self.engine.dispose()
+            if self.wakeups is not None:
+                self.wakeups.unlink(missing_ok=True)
         return 0
 
     def _start(self, index: int, generation: int) -> WorkerProcess:
@@ -103,6 +111,8 @@ class Supervisor:
             sys.executable, "-m", "chain_processor_executor.main", "worker",
             "--index", str(index), "--worker-id", worker_id, "--parent-pid", str(os.getpid()),
         ]  # fmt: skip
+        if self.wakeups is not None:
+            command += ["--wakeups", str(self.wakeups)]
         environment = dict(os.environ)
         if self.metrics is not None:
             environment.update(self.metrics.worker_environment())

@@ -34,6 +34,7 @@ from chain_processor_executor.metrics import CLAIM_LATENCY, IN_FLIGHT
 from chain_processor_executor.queue import ClaimedExecution
 from chain_processor_executor.runner import RunControl, RunnerSettings, run_execution
 from chain_processor_executor.sandbox import SandboxPool
+from chain_processor_executor.wakeups import WakeupShare
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +48,13 @@ class Worker:
         index: int = 0,
         engine: Engine | None = None,
         parent_pid: int | None = None,
+        wakeups: WakeupShare | None = None,
     ) -> None:
+        """``wakeups``: the file this worker shares with the other workers of its supervisor,
+        so that one of them, not all, claims for each new execution (:mod:`wakeups`)."""
         self.settings = settings
         self.parent_pid = parent_pid
+        self.wakeups = wakeups
         self.worker_id = worker_id
         self.concurrency = settings.executor_concurrency
         self.engine = engine or create_db_engine(
@@ -90,7 +95,9 @@ class Worker:
         heartbeat = threading.Thread(target=self._heartbeat, name="heartbeat", daemon=True)
         heartbeat.start()
         if self.settings.listen_url:
-            PendingListener(self.settings.listen_url, self.wakeup, self.stopping).start()
+            PendingListener(
+                self.settings.listen_url, self.wakeup, self.stopping, answers=self._answers
+            ).start()
         elif path := sqlite_path(self.settings.database_url):
             SqlitePendingWatcher(
                 path, self.wakeup, self.stopping, check_s=self.settings.executor_sqlite_watch_s
@@ -107,6 +114,8 @@ class Worker:
             self.pool.close()
             self.connections.close()
             self.engine.dispose()
+            if self.wakeups is not None:
+                self.wakeups.close()
             logger.info(
                 "worker stopped", extra={"action": "worker_stopped", "worker_id": self.worker_id}
             )
@@ -136,6 +145,15 @@ class Worker:
             self.wakeup.clear()
             if not claimed:
                 delay = min(delay * 2, self.settings.executor_max_poll_interval_s)
+
+    def _answers(self, payload: str) -> bool:
+        """Whether to claim for a new execution's NOTIFY: only with a free slot, and only if
+        no other worker of this supervisor took it (the first with a free slot does)."""
+        with self._lock:
+            free = self.concurrency + self.settings.executor_prefetch - len(self.in_flight)
+        if free <= 0:
+            return False  # a slot that frees claims anyway (see _run_one)
+        return self.wakeups is None or self.wakeups.take(payload)
 
     def _claim(self) -> tuple[list[ClaimedExecution], int]:
         """The executions claimed and how many were asked for (0: no slot was free)."""

@@ -105,6 +105,31 @@ def test_supervisor_runs_executions_and_drains_on_sigterm(
     assert (row.status, row.output_text) == ("succeeded", "hello.")  # finished within grace
 
 
+def wakeup_files(pid: int) -> set[str]:
+    """The ``--wakeups`` files the supervisor's worker processes were given."""
+    found = set()
+    for child in children(pid).values():
+        arguments = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+        if b"--wakeups" in arguments:
+            found.add(arguments[arguments.index(b"--wakeups") + 1].decode())
+    return found
+
+
+def test_the_workers_of_a_supervisor_share_one_wakeup_file_until_it_stops(
+    engine: Engine, launch: Callable[..., subprocess.Popen[bytes]]
+) -> None:
+    supervisor = launch()
+    wait_for(lambda: len(children(supervisor.pid)) == 2)
+    [shared] = wakeup_files(supervisor.pid)
+    assert Path(shared).exists()
+    version = make_chain(engine, [UPPER])
+    ids = [submit(engine, version, f"text {i}") for i in range(4)]
+    wait_for(lambda: all(status(engine, i) == "succeeded" for i in ids), timeout_s=60)
+    supervisor.send_signal(signal.SIGTERM)
+    assert supervisor.wait(60) == 0
+    assert not Path(shared).exists()
+
+
 def test_a_killed_worker_is_replaced_and_its_execution_completes_once(
     engine: Engine, launch: Callable[..., subprocess.Popen[bytes]]
 ) -> None:
@@ -121,6 +146,7 @@ def test_a_killed_worker_is_replaced_and_its_execution_completes_once(
     assert [r.position for r in node_rows(engine, execution_id)] == [0, 1, 2]
     wait_for(lambda: len(children(supervisor.pid)) == 2)
     assert holder not in children(supervisor.pid)
+    assert len(wakeup_files(supervisor.pid)) == 1  # the new worker shares the old one's file
     supervisor.send_signal(signal.SIGTERM)
     assert supervisor.wait(60) == 0
 

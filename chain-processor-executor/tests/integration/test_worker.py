@@ -16,6 +16,8 @@ from sqlalchemy import Engine, event, update
 from chain_processor_db.models import ChainExecution
 from chain_processor_executor.config import ExecutorSettings
 from chain_processor_executor.listener import PENDING_CHANNEL, SqlitePendingWatcher
+from chain_processor_executor.runner import RunControl
+from chain_processor_executor.wakeups import WakeupShare, create_share
 from chain_processor_executor.worker import Worker
 from tests.conftest import Database
 from tests.factories import UPPER, builtin, execution, make_chain, submit
@@ -51,9 +53,20 @@ def settings_for(database: Database, tmp_path: Path, **overrides: object) -> Exe
 def start_worker(database: Database, tmp_path: Path) -> Iterator[Callable[..., Worker]]:
     started: list[tuple[Worker, threading.Thread]] = []
 
-    def start(claims: list[str] | None = None, **overrides: object) -> Worker:
+    def start(
+        claims: list[str] | None = None,
+        *,
+        wakeups: WakeupShare | None = None,
+        index: int = 0,
+        **overrides: object,
+    ) -> Worker:
         """A running worker; its claim statements are appended to ``claims`` when given."""
-        worker = Worker(settings_for(database, tmp_path, **overrides), worker_id="test-worker")
+        worker = Worker(
+            settings_for(database, tmp_path, **overrides),
+            worker_id=f"test-worker-{index}",
+            index=index,
+            wakeups=wakeups,
+        )
         if claims is not None:
             watch_claims(worker.engine, claims)
         thread = threading.Thread(target=worker.run)
@@ -128,6 +141,75 @@ def test_a_new_execution_wakes_an_idle_worker(
         with psycopg.connect(database.listen_url, autocommit=True) as connection:
             connection.execute(f"NOTIFY {PENDING_CHANNEL}")
     wait_for(lambda: status(engine, execution_id) == "succeeded", timeout_s=20)
+
+
+def _listening_backends(database: Database) -> int:
+    assert database.listen_url is not None
+    with psycopg.connect(database.listen_url, autocommit=True) as connection:
+        row = connection.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND query = %s",
+            (f"LISTEN {PENDING_CHANNEL}",),
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+@pytest.mark.parametrize("shared", [True, False], ids=["shared", "apart"])
+def test_workers_sharing_a_wakeup_file_claim_once_per_new_execution(
+    database: Database,
+    engine: Engine,
+    tmp_path: Path,
+    start_worker: Callable[..., Worker],
+    shared: bool,
+) -> None:
+    if not database.is_postgres:
+        pytest.skip("NOTIFY wakes the workers on PostgreSQL")
+    version = make_chain(engine, [UPPER])
+    share = create_share(str(tmp_path)) if shared else None
+    claims: list[str] = []
+    for index in range(2):  # polling every 60 s: only NOTIFYs make them claim
+        start_worker(
+            claims,
+            wakeups=WakeupShare(share) if share else None,
+            index=index,
+            executor_poll_interval_s=60,
+            executor_max_poll_interval_s=60,
+        )
+    wait_for(lambda: len(claims) == 2 and _listening_backends(database) == 2)
+    assert database.listen_url is not None
+    with psycopg.connect(database.listen_url, autocommit=True) as notifier:
+        for text in ("one", "two", "three"):
+            execution_id = submit(engine, version, text)
+            notifier.execute("SELECT pg_notify(%s, %s)", (PENDING_CHANNEL, str(execution_id)))
+            wait_for(lambda: status(engine, execution_id) == "succeeded", timeout_s=20)  # noqa: B023
+    time.sleep(0.3)  # a claim in flight would show now
+    # each worker's first claim, then one per execution (two when every worker answers)
+    assert len(claims) == 2 + 3 * (1 if shared else 2)
+
+
+def test_a_full_worker_lets_a_new_execution_pass_to_the_others(
+    database: Database, tmp_path: Path
+) -> None:
+    share_file = create_share(str(tmp_path))
+    worker = Worker(
+        settings_for(database, tmp_path, executor_concurrency=1, executor_prefetch=0),
+        worker_id="full",
+        wakeups=WakeupShare(share_file),
+    )
+    other = WakeupShare(share_file)
+    try:
+        busy, waiting = str(uuid.uuid4()), str(uuid.uuid4())
+        worker.in_flight[uuid.uuid4()] = RunControl()  # its one slot is taken
+        assert worker._answers(busy) is False
+        assert other.take(busy) is True  # left for a worker with a free slot
+        worker.in_flight.clear()
+        assert worker._answers(waiting) is True
+        assert other.take(waiting) is False
+    finally:
+        other.close()
+        assert worker.wakeups is not None
+        worker.wakeups.close()
+        worker.engine.dispose()
 
 
 def test_a_sqlite_watcher_that_cannot_read_the_file_wakes_the_worker_to_poll(
