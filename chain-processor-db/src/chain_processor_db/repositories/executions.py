@@ -59,14 +59,11 @@ def create_execution(
     version_id = get_runnable_version_id(
         session=session, strategy=strategy, version=execution_in.version, known=known_version
     )
-    execution = ChainExecution(
+    execution = new_execution(
         strategy_id=strategy.id,
-        strategy_version_id=version_id,
-        input_text=execution_in.input_text,
-        priority=execution_in.priority,
-        idempotency_key=execution_in.idempotency_key,
+        version_id=version_id,
+        execution_in=execution_in,
         created_by_id=created_by_id,
-        metadata_json=dict(execution_in.metadata),
     )
     if execution_in.idempotency_key is None:
         session.add(execution)
