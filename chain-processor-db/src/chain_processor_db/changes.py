@@ -15,6 +15,7 @@ lock for a look.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,10 @@ def sqlite_path(url: str | URL) -> str | None:
 class SqliteCommits:
     """Whether anyone else committed to ``path`` since the last :meth:`changed`.
 
-    Not thread-safe: one owner (a thread, or an event loop's helper thread at a time).
+    Looks come from one owner at a time (a thread, or an event loop's helper threads one
+    after the other). :meth:`close` may come from another thread while a look is under way
+    (an event loop shutting down while its helper thread looks): it waits for the look, as
+    closing a ``sqlite3`` connection in use by another thread can crash the process.
     """
 
     def __init__(self, path: str) -> None:
@@ -47,23 +51,25 @@ class SqliteCommits:
         self._connection: sqlite3.Connection | None = None
         self._version: int | None = None
         self._missed = False
+        self._lock = threading.RLock()
 
     def changed(self) -> bool:
         """True when another connection committed since the last call. The first call only
         takes the baseline (False). After an error the next look reopens the connection and
         answers True, as a commit may have been missed. Raises :class:`sqlite3.Error` while the
         file cannot be read."""
-        try:
-            version: int = self._execute("PRAGMA data_version")
-        except sqlite3.Error:
-            self.close()
-            self._missed = True
-            raise
-        previous, self._version = self._version, version
-        if previous is None:  # a new connection: its numbers start afresh
-            missed, self._missed = self._missed, False
-            return missed
-        return version != previous
+        with self._lock:
+            try:
+                version: int = self._execute("PRAGMA data_version")
+            except sqlite3.Error:
+                self.close()
+                self._missed = True
+                raise
+            previous, self._version = self._version, version
+            if previous is None:  # a new connection: its numbers start afresh
+                missed, self._missed = self._missed, False
+                return missed
+            return version != previous
 
     def exists(self, statement: Select[Any]) -> bool:
         """Whether ``statement`` (a SELECT, rendered for SQLite with its values inline)
@@ -76,20 +82,22 @@ class SqliteCommits:
             raise
 
     def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-        self._connection = None
-        self._version = None
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+            self._connection = None
+            self._version = None
 
     def _execute(self, sql: str) -> Any:
-        if self._connection is None:
-            # mode=rw: a missing file is an error, not a new empty database
-            self._connection = sqlite3.connect(
-                f"{Path(self.path).absolute().as_uri()}?mode=rw",
-                uri=True,
-                isolation_level=None,
-                timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
-                check_same_thread=False,
-            )
-        row = self._connection.execute(sql).fetchone()
-        return None if row is None else row[0]
+        with self._lock:
+            if self._connection is None:
+                # mode=rw: a missing file is an error, not a new empty database
+                self._connection = sqlite3.connect(
+                    f"{Path(self.path).absolute().as_uri()}?mode=rw",
+                    uri=True,
+                    isolation_level=None,
+                    timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
+                    check_same_thread=False,
+                )
+            row = self._connection.execute(sql).fetchone()
+            return None if row is None else row[0]

@@ -99,6 +99,46 @@ def test_a_missing_file_is_an_error_and_is_not_created(tmp_path: Path) -> None:
     assert not missing.exists()
 
 
+_CLOSE_WHILE_LOOKING = """
+import sqlite3, sys, threading
+from chain_processor_db.changes import SqliteCommits
+
+sys.setswitchinterval(1e-6)  # switch threads as often as possible
+commits = SqliteCommits(sys.argv[1])
+looking = True
+failures = []
+
+def look():
+    while looking:
+        try:
+            commits.changed()
+        except sqlite3.Error as error:
+            failures.append(repr(error))
+
+thread = threading.Thread(target=look)
+thread.start()
+for _ in range(100000):
+    commits.close()
+looking = False
+thread.join()
+print(len(failures))
+"""
+
+
+def test_closing_while_another_thread_looks_waits_for_the_look(engine: Engine, path: Path) -> None:
+    # An event loop that shuts down closes the watcher while its helper thread may be
+    # looking (a make test run crashed so). Without the wait this loop crashes its process
+    # with a segmentation fault in sqlite3, every run here: hence a process of its own.
+    looked = subprocess.run(
+        [sys.executable, "-c", _CLOSE_WHILE_LOOKING, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert looked.returncode == 0, looked.stderr[-2000:]
+    assert looked.stdout.split() == ["0"]  # and no look failed for it
+
+
 def test_after_an_error_the_next_look_reports_a_change(tmp_path: Path) -> None:
     late = tmp_path / "late.db"
     commits = SqliteCommits(str(late))
