@@ -17,12 +17,12 @@ import socket
 import sys
 import uuid
 from collections.abc import Sequence
-from types import FrameType
 
 from chain_processor_db.session import create_db_engine
 from chain_processor_executor import queue
 from chain_processor_executor.config import ExecutorSettings, get_settings
 from chain_processor_executor.logs import configure_logging
+from chain_processor_executor.signals import relay_signals
 from chain_processor_executor.supervisor import Supervisor
 from chain_processor_executor.tracing import configure_tracing
 from chain_processor_executor.wakeups import WakeupShare
@@ -61,11 +61,7 @@ def run_worker(
         wakeups=WakeupShare(wakeups) if wakeups else None,
     )
 
-    def stop(_signum: int, _frame: FrameType | None) -> None:
-        worker.stop()
-
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, stop)
+    relay_signals((signal.SIGTERM, signal.SIGINT), lambda _signum: worker.stop())
     provider = configure_tracing(settings)
     try:
         worker.run()

@@ -22,7 +22,6 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -31,6 +30,7 @@ from chain_processor_db.session import create_db_engine
 from chain_processor_executor import outbox, queue
 from chain_processor_executor.config import ExecutorSettings
 from chain_processor_executor.metrics_server import MetricsServer
+from chain_processor_executor.signals import relay_signals
 from chain_processor_executor.wakeups import create_share
 from chain_processor_executor.webhooks import WebhookSender
 
@@ -69,15 +69,15 @@ class Supervisor:
                 port=settings.executor_metrics_port,
             )
 
-    def handle_signal(self, signum: int, _frame: FrameType | None) -> None:
+    def handle_signal(self, signum: int) -> None:
+        """SIGTERM or SIGINT (relayed to a thread: :mod:`signals`): drain and exit."""
         logger.info(
             "supervisor stopping", extra={"action": "supervisor_stopping", "signal": signum}
         )
         self.stopping.set()
 
     def run(self) -> int:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, self.handle_signal)
+        relay_signals((signal.SIGTERM, signal.SIGINT), self.handle_signal)
         if self.metrics is not None:
             self.metrics.start()
         sender = WebhookSender(self.engine, self.settings)
