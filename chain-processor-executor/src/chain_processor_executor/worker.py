@@ -146,11 +146,14 @@ class Worker:
             if not claimed:
                 delay = min(delay * 2, self.settings.executor_max_poll_interval_s)
 
+    def _free_slots(self) -> int:  # under _lock
+        return self.concurrency + self.settings.executor_prefetch - len(self.in_flight)
+
     def _answers(self, payload: str) -> bool:
         """Whether to claim for a new execution's NOTIFY: only with a free slot, and only if
         no other worker of this supervisor took it (the first with a free slot does)."""
         with self._lock:
-            free = self.concurrency + self.settings.executor_prefetch - len(self.in_flight)
+            free = self._free_slots()
         if free <= 0:
             return False  # a slot that frees claims anyway (see _run_one)
         return self.wakeups is None or self.wakeups.take(payload)
@@ -158,7 +161,7 @@ class Worker:
     def _claim(self) -> tuple[list[ClaimedExecution], int]:
         """The executions claimed and how many were asked for (0: no slot was free)."""
         with self._lock:
-            free = self.concurrency + self.settings.executor_prefetch - len(self.in_flight)
+            free = self._free_slots()
             self._full = free <= 0
         if free <= 0:
             return [], 0

@@ -89,10 +89,6 @@ class Submitted:
     """The chain version the run pins when it is new; otherwise the one this request asked
     for, which need not be the first run's (:func:`view` reads that)."""
 
-    @property
-    def created(self) -> bool:
-        return self.public is not None
-
 
 def submit(
     session: Session,

@@ -85,6 +85,11 @@ def create_execution(
 _EXECUTIONS = ChainExecution.metadata.tables[ChainExecution.__tablename__]
 _AUDIT_LOG = AuditLog.metadata.tables[AuditLog.__tablename__]
 _IDEMPOTENCY = ["created_by_id", "idempotency_key"]
+_EXECUTION_COLUMNS = tuple(
+    (attribute.key, _EXECUTIONS.c[attribute.columns[0].name])
+    for attribute in inspect(ChainExecution).column_attrs
+)
+"""Each column of an execution: its attribute's name and the table's column (read once)."""
 
 
 def new_execution(
@@ -96,10 +101,7 @@ def new_execution(
 ) -> ChainExecution:
     """A pending execution not stored yet, with every column filled in as an insert would
     fill it (its id and times included), for :func:`queue_execution`."""
-    columns: dict[str, Any] = {
-        attribute.key: _default_of(_EXECUTIONS.c[attribute.columns[0].name])
-        for attribute in inspect(ChainExecution).column_attrs
-    }
+    columns: dict[str, Any] = {key: _default_of(column) for key, column in _EXECUTION_COLUMNS}
     columns.update(
         strategy_id=strategy_id,
         strategy_version_id=version_id,
@@ -124,10 +126,7 @@ def queue_execution(
     stored and notified nothing, when the submitter already used the execution's
     idempotency key (the caller reads the first run).
     """
-    row = {
-        attribute.columns[0].name: getattr(execution, attribute.key)
-        for attribute in inspect(ChainExecution).column_attrs
-    }
+    row = {column.name: getattr(execution, key) for key, column in _EXECUTION_COLUMNS}
     entry = {"id": uuid.uuid4(), "created_at": utcnow(), **audit}
     with translate_errors():
         if session.get_bind().dialect.name == "postgresql":

@@ -13,7 +13,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import func, make_url, select
+from sqlalchemy import Engine, func, make_url, select
 from sqlalchemy.orm import Session
 
 from chain_processor_core.exceptions.errors import NotFoundError
@@ -165,56 +165,56 @@ def test_a_run_of_a_chain_version_that_is_gone_is_refused_and_nothing_is_stored(
     assert session.scalar(select(func.count()).select_from(AuditLog)) == 0
 
 
-def test_on_postgresql_a_queue_is_one_statement_in_autocommit_that_wakes_the_executor(
-    migrated_database: Database,
-) -> None:
+@pytest.fixture
+def postgres_engine(migrated_database: Database) -> Iterator[Engine]:
+    """An engine of a database of the test's own (NOTIFY and autocommit are PostgreSQL's)."""
     if not migrated_database.is_postgres:
         pytest.skip("NOTIFY and autocommit sessions are PostgreSQL's")
     engine = engine_for(migrated_database)
-    try:
-        with Session(engine) as setup, setup.begin():
-            user_id = make_user(setup).id
-            strategy = make_strategy(setup)
-            execution = _new(setup, strategy, user_id)
-        with _listening(migrated_database) as listener:
-            with create_read_session_factory(engine)() as session:
-                with recorded_statements(session) as statements:
-                    assert _queue(session, execution, user_id) is True
-                # no commit: the statement stood alone, a reader sees it at once
-                with Session(engine) as reader:
-                    assert reader.get(ChainExecution, execution.id) is not None
-            notices = list(listener.notifies(timeout=5, stop_after=1))
-        assert len(statements) == 1
-        assert [(n.channel, n.payload) for n in notices] == [(CHANNEL, str(execution.id))]
-    finally:
-        engine.dispose()
+    yield engine
+    engine.dispose()
+
+
+def _new_runs(engine: Engine, *fields: dict[str, Any]) -> tuple[uuid.UUID, list[ChainExecution]]:
+    """A submitter, and one new execution of a new chain per ``fields``, none stored."""
+    with Session(engine) as setup, setup.begin():
+        user_id = make_user(setup).id
+        strategy = make_strategy(setup)
+        return user_id, [_new(setup, strategy, user_id, **each) for each in fields]
+
+
+def test_on_postgresql_a_queue_is_one_statement_in_autocommit_that_wakes_the_executor(
+    migrated_database: Database, postgres_engine: Engine
+) -> None:
+    user_id, [execution] = _new_runs(postgres_engine, {})
+    with _listening(migrated_database) as listener:
+        with create_read_session_factory(postgres_engine)() as session:
+            with recorded_statements(session) as statements:
+                assert _queue(session, execution, user_id) is True
+            # no commit: the statement stood alone, a reader sees it at once
+            with Session(postgres_engine) as reader:
+                assert reader.get(ChainExecution, execution.id) is not None
+        notices = list(listener.notifies(timeout=5, stop_after=1))
+    assert len(statements) == 1
+    assert [(n.channel, n.payload) for n in notices] == [(CHANNEL, str(execution.id))]
 
 
 def test_on_postgresql_nothing_is_notified_for_a_used_key_or_a_refused_run(
-    migrated_database: Database,
+    migrated_database: Database, postgres_engine: Engine
 ) -> None:
-    if not migrated_database.is_postgres:
-        pytest.skip("NOTIFY is PostgreSQL's")
-    engine = engine_for(migrated_database)
-    try:
-        with Session(engine) as setup, setup.begin():
-            user_id = make_user(setup).id
-            strategy = make_strategy(setup)
-            first = _new(setup, strategy, user_id, idempotency_key="k")
-            again = _new(setup, strategy, user_id, idempotency_key="k")
-            gone = _new(setup, strategy, user_id)
-            gone.strategy_version_id = uuid.uuid4()
-        sessions = create_read_session_factory(engine)
-        with _listening(migrated_database) as listener:
-            with sessions() as session:
-                assert _queue(session, first, user_id) is True
-                assert _queue(session, again, user_id) is False
-            with sessions() as session, pytest.raises(NotFoundError):
-                _queue(session, gone, user_id)
-            notices = list(listener.notifies(timeout=1))
-        assert [n.payload for n in notices] == [str(first.id)]
-    finally:
-        engine.dispose()
+    user_id, [first, again, gone] = _new_runs(
+        postgres_engine, {"idempotency_key": "k"}, {"idempotency_key": "k"}, {}
+    )
+    gone.strategy_version_id = uuid.uuid4()
+    sessions = create_read_session_factory(postgres_engine)
+    with _listening(migrated_database) as listener:
+        with sessions() as session:
+            assert _queue(session, first, user_id) is True
+            assert _queue(session, again, user_id) is False
+        with sessions() as session, pytest.raises(NotFoundError):
+            _queue(session, gone, user_id)
+        notices = list(listener.notifies(timeout=1))
+    assert [n.payload for n in notices] == [str(first.id)]
 
 
 def test_racing_submits_with_one_idempotency_key_store_one_execution(
@@ -222,11 +222,9 @@ def test_racing_submits_with_one_idempotency_key_store_one_execution(
 ) -> None:
     engine = engine_for(migrated_database)
     try:
-        with Session(engine) as setup, setup.begin():
-            user_id = make_user(setup).id
-            strategy = make_strategy(setup)
-            winner = _new(setup, strategy, user_id, idempotency_key="retry-safe")
-            loser = _new(setup, strategy, user_id, idempotency_key="retry-safe")
+        user_id, [winner, loser] = _new_runs(
+            engine, {"idempotency_key": "retry-safe"}, {"idempotency_key": "retry-safe"}
+        )
         outcome: dict[str, Any] = {}
 
         def second_request() -> None:
