@@ -62,12 +62,11 @@ class WakeupShare:
             return True
         fcntl.flock(self._fd, fcntl.LOCK_EX)
         try:
-            ring = self._map[_CURSOR.size :]
-            found = ring.find(wanted)
+            found = self._map.find(wanted, _CURSOR.size)
             while found != -1:
-                if found % _ID == 0:
+                if (found - _CURSOR.size) % _ID == 0:  # a whole slot, not across two
                     return False
-                found = ring.find(wanted, found + 1)
+                found = self._map.find(wanted, found + 1)
             (cursor,) = _CURSOR.unpack_from(self._map, 0)
             start = _CURSOR.size + (cursor % SLOTS) * _ID
             self._map[start : start + _ID] = wanted
