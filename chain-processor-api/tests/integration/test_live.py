@@ -8,6 +8,7 @@ SQLite the commit to the file does (the poll interval is set long to prove it).
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ from chain_processor_api.main import create_app
 from chain_processor_api.services.auth import start_session
 from chain_processor_api.services.executions import EVENTS_CHANNEL
 from chain_processor_api.services.live import (
+    LISTEN_APPLICATION_NAME,
     LISTENING_POLL_SECONDS,
     ExecutionEvents,
     follow,
@@ -356,3 +358,87 @@ class TestServerSentEvents:
         missing = client.get(f"/api/v1/executions/{uuid.uuid4()}/events", headers=as_viewer)
         assert missing.status_code == 404
         assert client.get(f"/api/v1/executions/{uuid.uuid4()}/events").status_code == 401
+
+
+def test_notifications_wake_the_watchers_of_the_execution_they_name() -> None:
+    # The hub reads notifications off the LISTEN connection's socket as they come: the
+    # executor's progress (JSON), the API's own (a bare id), then an unreadable one.
+    url = env_url("TEST_DATABASE_URL")
+    named, other = uuid.uuid4(), uuid.uuid4()
+
+    def notify(channel: str, payload: str) -> None:
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute("SELECT pg_notify(%s, %s)", (channel, payload))
+
+    async def woken_by(payload: str, *events: asyncio.Event) -> list[bool]:
+        for woken in events:
+            woken.clear()
+        await asyncio.to_thread(notify, EVENTS_CHANNEL, payload)
+        await asyncio.wait_for(events[-1].wait(), timeout=10)  # the list's: set by any
+        await asyncio.sleep(0.05)
+        return [woken.is_set() for woken in events]
+
+    async def scenario() -> list[list[bool]]:
+        hub = ExecutionEvents(url)
+        try:
+            with (
+                hub.subscribe(named) as one,
+                hub.subscribe(other) as two,
+                hub.subscribe_all() as everything,
+            ):
+                while not hub.listening:
+                    await asyncio.sleep(0.01)
+                progress = json.dumps({"execution_id": str(named), "nodes": [1], "status": None})
+                return [
+                    await woken_by(progress, one, two, everything),
+                    await woken_by(str(other), one, two, everything),
+                    await woken_by("not an id", one, two, everything),
+                ]
+        finally:
+            await hub.stop()
+
+    assert asyncio.run(asyncio.wait_for(scenario(), timeout=30)) == [
+        [True, False, True],
+        [False, True, True],
+        [True, True, True],
+    ]
+
+
+def test_a_lost_listen_connection_wakes_every_watcher_and_is_opened_again() -> None:
+    url = env_url("TEST_DATABASE_URL")
+    watched = uuid.uuid4()
+
+    def terminate_listeners() -> int:
+        with psycopg.connect(url, autocommit=True) as connection:
+            return len(
+                connection.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE application_name = %s",
+                    (LISTEN_APPLICATION_NAME,),
+                ).fetchall()
+            )
+
+    async def scenario() -> tuple[int, bool, float, bool]:
+        hub = ExecutionEvents(url)
+        try:
+            with hub.subscribe(watched) as woken:
+                while not hub.listening:
+                    await asyncio.sleep(0.01)
+                woken.clear()
+                killed = await asyncio.to_thread(terminate_listeners)
+                await asyncio.wait_for(woken.wait(), timeout=10)  # told to poll meanwhile
+                lost = hub.listening, hub.poll_seconds(1.0)
+                while not hub.listening:  # reconnects after a second
+                    await asyncio.sleep(0.05)
+                woken.clear()
+                with psycopg.connect(url, autocommit=True) as connection:
+                    connection.execute("SELECT pg_notify(%s, %s)", (EVENTS_CHANNEL, str(watched)))
+                await asyncio.wait_for(woken.wait(), timeout=10)
+                return killed, *lost, hub.listening
+        finally:
+            await hub.stop()
+
+    killed, listening, poll, back = asyncio.run(asyncio.wait_for(scenario(), timeout=30))
+    assert killed >= 1
+    assert (listening, poll) == (False, 1.0)
+    assert back
