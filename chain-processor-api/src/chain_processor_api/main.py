@@ -19,6 +19,7 @@ from chain_processor_api import __version__
 from chain_processor_api.api.deps import watch_writes
 from chain_processor_api.api.router import API_PREFIX, api_router
 from chain_processor_api.api.routes import health, metrics
+from chain_processor_api.core.auth_cache import AuthCache, forget_on_commit
 from chain_processor_api.core.config import Settings, get_settings
 from chain_processor_api.core.errors import UnexpectedErrorMiddleware, install_error_handlers
 from chain_processor_api.core.logging import configure_logging
@@ -70,6 +71,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.auth_cache_seconds > 0:
+            app.state.execution_events.start()  # the auth cache works while it listens
         yield
         app.state.sandbox_runner.close()
         await app.state.execution_events.stop()
@@ -88,15 +91,19 @@ def create_app(
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
     app.state.read_session_factory = create_read_session_factory(engine)
+    app.state.auth_cache = AuthCache(settings.auth_cache_seconds)
     for sessions in (app.state.session_factory, app.state.read_session_factory):
         watch_writes(sessions)
+        forget_on_commit(sessions, app.state.auth_cache)
     app.state.login_throttle = LoginThrottle(
         max_failures_per_account=settings.login_max_failures_per_account,
         max_attempts_per_address=settings.login_max_attempts_per_address,
         window_seconds=settings.login_window_seconds,
     )
     app.state.execution_events = ExecutionEvents(
-        settings.listen_url(), sqlite_file=sqlite_path(settings.database_url)
+        settings.listen_url(),
+        sqlite_file=sqlite_path(settings.database_url),
+        auth_cache=app.state.auth_cache,
     )
     app.state.sandbox_runner = sandbox_runner(settings)
     app.state.metrics = Metrics()

@@ -25,6 +25,7 @@ from starlette.requests import HTTPConnection
 from starlette.types import Scope
 
 from chain_processor_api.api.audit import Audit
+from chain_processor_api.core.auth_cache import AuthCache
 from chain_processor_api.core.config import Settings
 from chain_processor_api.core.security import request_claims
 from chain_processor_api.core.throttle import LoginThrottle
@@ -136,14 +137,35 @@ def authenticate(
     return user, auth_session.id
 
 
-def get_current_user(
+async def get_current_user(
     request: Request, session: SessionDep, settings: SettingsDep, token: TokenDep
 ) -> User:
-    user, session_id = authenticate(session, settings, token, request.scope.setdefault("state", {}))
-    end_read(session)
-    request.state.auth_session_id = session_id
+    """The signed-in user: from the auth cache when it holds this sign-in (no statement, no
+    thread), else read in the threadpool and kept for the next requests (ADR-0011)."""
+    state = request.scope.setdefault("state", {})
+    if not token:
+        raise NotAuthenticatedError()
+    claims = request_claims(settings, token, state)
+    cache: AuthCache = request.app.state.auth_cache
+    user = cache.user(claims.session_id, claims.user_id, session)
+    if user is None:
+        generation = cache.generation
+        read, session_id = await run_in_threadpool(
+            _read_current_user, session, settings, token, state
+        )
+        cache.put(session_id, read, generation)
+        user = read
+    request.state.auth_session_id = claims.session_id
     request.state.user = user
     return user
+
+
+def _read_current_user(
+    session: Session, settings: Settings, token: str, state: dict[str, Any]
+) -> tuple[User, uuid.UUID]:
+    found = authenticate(session, settings, token, state)
+    end_read(session)
+    return found
 
 
 def watch_writes(sessions: sessionmaker[Session]) -> None:
@@ -210,7 +232,7 @@ def _in_one_thread(endpoint: Callable[..., Any], route: APIRoute) -> Callable[..
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def get_stream_user(
+async def get_stream_user(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -221,7 +243,7 @@ def get_stream_user(
     ] = None,
 ) -> User:
     """Like the current user, but the token may also come as ``?access_token=``."""
-    return get_current_user(request, session, settings, token or access_token)
+    return await get_current_user(request, session, settings, token or access_token)
 
 
 async def get_auth_session_id(request: Request, _user: CurrentUser) -> uuid.UUID:

@@ -61,6 +61,14 @@ class Settings(BaseSettings):
         description="Direct PostgreSQL URL for LISTEN (live progress); DATABASE_URL when "
         "unset, unless that goes through PgBouncer, which cannot LISTEN (then: polling).",
     )
+    auth_cache_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        le=300,
+        description="How long a checked sign-in is trusted without reading it again, on "
+        "PostgreSQL while this process LISTENs for changes to users and sessions (which end "
+        "it at once); 0 reads it on every request.",
+    )
     live_poll_seconds: float = Field(
         default=1.0, gt=0, le=60, description="How often live streams look for progress."
     )

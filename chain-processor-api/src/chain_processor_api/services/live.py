@@ -7,10 +7,11 @@ reaches a final status. On PostgreSQL one ``LISTEN chain_execution_events`` conn
 process (straight to PostgreSQL: PgBouncer in transaction mode cannot LISTEN) wakes the
 watchers of the execution named in the payload (its id, or JSON with ``execution_id``); an
 unreadable payload wakes every watcher. The same connection LISTENs on
-``chain_executions_pending`` (new executions) for the list streams. On SQLite, which has no
-NOTIFY, one task per process asks every ``SQLITE_CHECK_SECONDS`` whether another connection
-committed to the file (:mod:`chain_processor_db.changes`, which reads no table) and wakes every
-watcher when one did. Polling is the fallback everywhere.
+``chain_executions_pending`` (new executions) for the list streams, and on
+``chain_auth_changes`` for the :class:`~chain_processor_api.core.auth_cache.AuthCache`.
+On SQLite, which has no NOTIFY, one task per process asks every ``SQLITE_CHECK_SECONDS``
+whether another connection committed to the file (:mod:`chain_processor_db.changes`, which
+reads no table) and wakes every watcher when one did. Polling is the fallback everywhere.
 """
 
 from __future__ import annotations
@@ -32,17 +33,20 @@ import anyio.to_thread
 import psycopg
 from sqlalchemy.orm import Session
 
+from chain_processor_api.core.auth_cache import AuthCache
 from chain_processor_api.services.executions import EVENTS_CHANNEL, PENDING_CHANNEL, find_view
 from chain_processor_core.models.status import ExecutionStatus
 from chain_processor_db.changes import SqliteCommits
+from chain_processor_db.repositories.auth import AUTH_CHANGES_CHANNEL
 from chain_processor_db.repositories.executions import read_node_executions
 
-LISTEN_CHANNELS = (EVENTS_CHANNEL, PENDING_CHANNEL)
-"""Progress, and new executions (for the list streams)."""
+LISTEN_CHANNELS = (EVENTS_CHANNEL, PENDING_CHANNEL, AUTH_CHANGES_CHANNEL)
+"""Progress, new executions (for the list streams), and changes to who is signed in."""
 LISTEN_APPLICATION_NAME = "chain-processor-api-listen"
 """How the LISTEN connection shows in ``pg_stat_activity``."""
 LISTENING_POLL_SECONDS = 15.0
 """A watcher's safety-net poll while notifications come."""
+_AUTH_CHANNEL = AUTH_CHANGES_CHANNEL.encode()
 SQLITE_CHECK_SECONDS = 0.1
 """How often, on SQLite and while anyone watches, the file is checked for others' commits."""
 
@@ -106,8 +110,12 @@ class ExecutionEvents:
         *,
         sqlite_file: str | None = None,
         sqlite_check_s: float = SQLITE_CHECK_SECONDS,
+        auth_cache: AuthCache | None = None,
     ) -> None:
+        """``auth_cache`` is told when the LISTEN connection comes and goes and what
+        ``chain_auth_changes`` says (SQLite's watch tells it nothing: it stays off)."""
         self.listen_url = listen_url
+        self.auth_cache = auth_cache
         self.sqlite_file = sqlite_file
         self.sqlite_check_s = sqlite_check_s
         self.listening = False
@@ -163,6 +171,12 @@ class ExecutionEvents:
                 await self._task
             self._task = None
 
+    def start(self) -> None:
+        """On PostgreSQL, LISTEN from now on, not only once someone watches: the auth cache
+        works only while notifications come."""
+        if self.listen_url is not None:
+            self._ensure_listening()
+
     def _ensure_listening(self) -> None:
         if self._task is not None and not self._task.done():
             return
@@ -183,12 +197,16 @@ class ExecutionEvents:
                     for channel in LISTEN_CHANNELS:
                         await conn.execute(f"LISTEN {channel}")
                     self.listening = True
+                    if self.auth_cache is not None:
+                        self.auth_cache.listening(True)
                     self.wake(None)  # catch up on what happened while not listening
                     await self._read_notifications(conn.pgconn)
             except psycopg.Error:
                 logger.warning("listen connection lost", extra={"action": "listen_retry"})
             finally:
                 self.listening = False
+                if self.auth_cache is not None:
+                    self.auth_cache.listening(False)
             self.wake(None)  # back to polling at the requested interval until reconnected
             await asyncio.sleep(1)
 
@@ -210,7 +228,11 @@ class ExecutionEvents:
                     failed.set_exception(error)
                 return
             while (notice := pgconn.notifies()) is not None:
-                self.wake(parse_payload(notice.extra.decode("utf-8", "replace")))
+                payload = notice.extra.decode("utf-8", "replace")
+                if notice.relname != _AUTH_CHANNEL:
+                    self.wake(parse_payload(payload))
+                elif self.auth_cache is not None:
+                    self.auth_cache.forget_payload(payload)
 
         loop.add_reader(pgconn.socket, readable)
         try:

@@ -17,6 +17,11 @@ from chain_processor_db.errors import flush, translate_errors
 from chain_processor_db.models.auth import AuthSession, RefreshToken
 from chain_processor_db.models.users import User
 
+AUTH_CHANGES_CHANNEL = "chain_auth_changes"
+"""On PostgreSQL, triggers (migration 0005) NOTIFY this channel with the user's id when a
+user row is updated or deleted, or a sign-in session of theirs is revoked or deleted: whoever
+keeps sign-ins it checked forgets that user's (the API's ``AuthCache``)."""
+
 
 def create_auth_session(
     *,
