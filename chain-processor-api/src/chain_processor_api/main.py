@@ -86,6 +86,10 @@ def create_app(
         description="Design, version and run chains of text-processing nodes.",
         version=__version__,
         lifespan=lifespan,
+        # Our middlewares make the server spans (ADR-0007) and the metrics; FastAPI's own
+        # would add a second span per request and per dependency under a global provider,
+        # and asks the environment whether one is configured on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.settings = settings
     app.state.engine = engine

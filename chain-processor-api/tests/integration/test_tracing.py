@@ -31,20 +31,23 @@ TRACEPARENT = f"00-{TRACE_ID}-{CALLER_SPAN}-01"
 
 
 @pytest.fixture(scope="module")
-def exporter() -> InMemorySpanExporter:
-    return InMemorySpanExporter()
-
-
-@pytest.fixture(scope="module")
-def traced_app(
-    settings: Settings, engine: Engine, exporter: InMemorySpanExporter
-) -> Iterator[FastAPI]:
+def traced_app(settings: Settings, engine: Engine) -> Iterator[FastAPI]:
+    """An app whose spans go to its own exporter (shutting its provider down stops that
+    exporter: one per app, not one per module, or the second backend's tests see none)."""
+    exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     app = create_app(settings, engine=engine, tracer_provider=provider)
+    app.state.span_exporter = exporter
     yield app
     app.state.sandbox_runner.close()
     provider.shutdown()
+
+
+@pytest.fixture
+def exporter(traced_app: FastAPI) -> InMemorySpanExporter:
+    span_exporter: InMemorySpanExporter = traced_app.state.span_exporter
+    return span_exporter
 
 
 @pytest.fixture
@@ -193,3 +196,21 @@ def test_without_an_endpoint_nothing_is_exported(settings: Settings) -> None:
     assert provider is not None
     assert provider.resource.attributes["service.name"] == "chain-processor-api"
     provider.shutdown()
+
+
+def test_fastapi_adds_no_spans_of_its_own_under_a_global_provider(
+    traced: TestClient,
+    exporter: InMemorySpanExporter,
+    as_admin: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # With a global provider configured (auto-instrumentation installs one), FastAPI's
+    # native telemetry would trace each request and each dependency a second time.
+    elsewhere = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(elsewhere))
+    monkeypatch.setattr(trace, "get_tracer_provider", lambda: provider)
+    exporter.clear()
+    assert traced.get("/api/v1/users/me", headers=as_admin).status_code == 200
+    assert [span.name for span in server_spans(exporter)] == ["GET /api/v1/users/me"]
+    assert elsewhere.get_finished_spans() == ()
