@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import jwt
 import pytest
 
+from chain_processor_api.core import security
 from chain_processor_api.core.config import Settings
 from chain_processor_api.core.security import (
     create_access_token,
@@ -122,3 +124,50 @@ def test_refresh_tokens_are_random_and_hashed() -> None:
     assert first != second and len(first) >= 43
     assert hash_refresh_token(first) == hash_refresh_token(first)
     assert len(hash_refresh_token(first)) == 64 and first not in hash_refresh_token(first)
+
+
+def test_a_token_verified_once_is_not_verified_again_but_its_times_are(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = Settings(environment="test", secret_key="k" * 64, jwt_leeway_seconds=0)
+    calls: list[str] = []
+    verify = jwt.decode
+
+    def counting(token: str, *args: Any, **kwargs: Any) -> Any:
+        calls.append(token)
+        return verify(token, *args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counting)
+    issued = datetime.now(UTC) - timedelta(minutes=15) + timedelta(seconds=1)
+    token = create_access_token(settings, user_id=USER, session_id=SESSION, now=issued)
+    first, again = decode_access_token(settings, token), decode_access_token(settings, token)
+    assert first == again and calls == [token]
+    monkeypatch.setattr(time, "time", lambda: issued.timestamp() + 15 * 60)
+    with pytest.raises(NotAuthenticatedError, match="expired"):
+        decode_access_token(settings, token)  # kept, yet refused at its exp
+    assert calls == [token]
+    monkeypatch.setattr(time, "time", lambda: issued.timestamp() - 1)
+    with pytest.raises(NotAuthenticatedError, match="not valid yet"):
+        decode_access_token(settings, token)  # a clock that went back past its nbf
+
+
+def test_a_kept_token_counts_only_under_its_key_and_issuer() -> None:
+    token = create_access_token(SETTINGS, user_id=USER, session_id=SESSION)
+    assert decode_access_token(SETTINGS, token).user_id == USER
+    for other in (
+        Settings(environment="test", secret_key="o" * 64),
+        Settings(environment="test", secret_key="k" * 64, jwt_issuer="someone-else"),
+    ):
+        with pytest.raises(NotAuthenticatedError, match="not valid"):
+            decode_access_token(other, token)
+
+
+def test_a_full_list_of_verified_tokens_lets_the_oldest_go(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(security, "VERIFIED_TOKENS_KEPT", 2)
+    monkeypatch.setattr(security, "_VERIFIED", {})
+    tokens = [create_access_token(SETTINGS, user_id=USER, session_id=SESSION) for _ in range(3)]
+    for token in tokens:
+        decode_access_token(SETTINGS, token)
+    assert [key[0] for key in security._VERIFIED] == tokens[1:]
