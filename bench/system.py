@@ -198,7 +198,6 @@ def rss_series(sampler: procs.Sampler) -> list[tuple[float, float]]:
 def main(argv: list[str] | None = None) -> int:
     arguments = options(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     stack.raise_on_sigterm()
     before = report.machine()
     api_env = dict(item.split("=", 1) for item in arguments.api_env)

@@ -12,9 +12,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 from websockets.asyncio.client import connect
 
+from bench.harness.http import Http, HttpError, Reply
 from bench.harness.stats import Samples
 
 API = "/api/v1"
@@ -42,74 +42,17 @@ DEADLINE_S = 30.0
 worst max is 10 s; waiting longer only piles up requests in the generator)."""
 
 
-KEEPALIVE_S = 4.0
-"""Idle connections are dropped before uvicorn's 5 s keep-alive timeout closes them: with
-both at 5 s, a request sent on a connection the server was closing failed (``ReadError``)."""
-
-
-class _Releasing(httpx.AsyncByteStream):
-    """A response body that gives its connection slot back when it is closed (once)."""
-
-    def __init__(self, stream: httpx.AsyncByteStream, release: Any) -> None:
-        self.stream, self._release = stream, release
-
-    async def __aiter__(self) -> Any:
-        async for chunk in self.stream:
-            yield chunk
-
-    async def aclose(self) -> None:
-        try:
-            await self.stream.aclose()
-        finally:
-            release, self._release = self._release, None
-            if release is not None:
-                release()
-
-
-class BoundedTransport(httpx.AsyncBaseTransport):
-    """At most ``slots`` requests inside the connection pool; the rest wait here, first come
-    first served.
-
-    httpcore's pool looks at every waiting request each time a connection frees, so with
-    thousands waiting (an overloaded server at 200 submits/s) the generator spent its time
-    there and fell seconds behind its schedule while the API sat idle. A semaphore keeps the
-    wait O(1). The time spent waiting still counts: latency runs from the scheduled send.
-    """
-
-    def __init__(self, slots: int, **kwargs: Any) -> None:
-        limits = httpx.Limits(
-            max_connections=slots, max_keepalive_connections=slots, keepalive_expiry=KEEPALIVE_S
-        )
-        self.inner = httpx.AsyncHTTPTransport(limits=limits, **kwargs)
-        self.slots = asyncio.Semaphore(slots)
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        await self.slots.acquire()
-        try:
-            response = await self.inner.handle_async_request(request)
-        except BaseException:
-            self.slots.release()
-            raise
-        assert isinstance(response.stream, httpx.AsyncByteStream)
-        response.stream = _Releasing(response.stream, self.slots.release)
-        return response
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-
-def client(base_url: str, connections: int = 100) -> httpx.AsyncClient:
+def client(base_url: str, connections: int = 100) -> Http:
     """One client per user: its own connections, as separate browsers would have, and its
-    requests beyond them waiting in a queue of its own (:class:`BoundedTransport`)."""
-    transport = BoundedTransport(connections)
-    return httpx.AsyncClient(base_url=base_url, transport=transport, timeout=DEADLINE_S + 30)
+    requests beyond them waiting in a queue of its own."""
+    return Http(base_url, connections, timeout_s=DEADLINE_S + 30)
 
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def login(http: httpx.AsyncClient, email: str, password: str) -> str:
+async def login(http: Http, email: str, password: str) -> str:
     response = await http.post(
         f"{API}/login/access-token", data={"username": email, "password": password}
     )
@@ -117,7 +60,7 @@ async def login(http: httpx.AsyncClient, email: str, password: str) -> str:
     return str(response.json()["access_token"])
 
 
-async def create_users(http: httpx.AsyncClient, admin: str, count: int) -> list[str]:
+async def create_users(http: Http, admin: str, count: int) -> list[str]:
     """``count`` editors, each signed in with its own token."""
     run = uuid.uuid4().hex[:6]
     limit = asyncio.Semaphore(4)  # password hashing is deliberately slow
@@ -146,7 +89,7 @@ class Catalog:
         return [{"node_id": pools[i % 2][(i // 2) % len(pools[i % 2])]} for i in range(length)]
 
 
-async def create_catalog(http: httpx.AsyncClient, token: str) -> Catalog:
+async def create_catalog(http: Http, token: str) -> Catalog:
     response = await http.get(
         f"{API}/nodes", params={"builtin": "true", "limit": 100}, headers=bearer(token)
     )
@@ -162,7 +105,7 @@ async def create_catalog(http: httpx.AsyncClient, token: str) -> Catalog:
 
 
 async def create_chain(
-    http: httpx.AsyncClient, token: str, catalog: Catalog, length: int, label: str
+    http: Http, token: str, catalog: Catalog, length: int, label: str
 ) -> dict[str, Any]:
     body = {"name": f"bench-{label}-{uuid.uuid4().hex[:8]}", "nodes": catalog.steps(length)}
     response = await http.post(f"{API}/chains", json=body, headers=bearer(token))
@@ -172,16 +115,16 @@ async def create_chain(
 
 async def timed(
     samples: Samples, scheduled: float, request: Any, expect: tuple[int, ...] = (200, 201)
-) -> httpx.Response | None:
+) -> Reply | None:
     """Await ``request`` and record its latency from the scheduled send time."""
     try:
         async with asyncio.timeout(DEADLINE_S):
-            response: httpx.Response = await request
+            response: Reply = await request
     except TimeoutError:
         samples.failed("timeout", time.perf_counter() - scheduled)
         return None
-    except httpx.HTTPError as error:
-        samples.failed(type(error).__name__, time.perf_counter() - scheduled)
+    except HttpError as error:
+        samples.failed(error.cause, time.perf_counter() - scheduled)
         return None
     latency = time.perf_counter() - scheduled
     if response.status_code in expect:
@@ -196,7 +139,7 @@ class Design:
     """Design operations on a pool of nodes and chains. An update takes its object out of
     the pool while in flight, so concurrent updates never race on one version lock."""
 
-    http: httpx.AsyncClient
+    http: Http
     catalog: Catalog
     nodes: deque[dict[str, Any]] = field(default_factory=deque)
     chains: deque[dict[str, Any]] = field(default_factory=deque)
@@ -226,7 +169,7 @@ class Design:
     def pick(self) -> str:
         return self.rng.choices(list(DESIGN_MIX), weights=list(DESIGN_MIX.values()))[0]
 
-    async def run(self, op: str, http: httpx.AsyncClient, token: str, scheduled: float) -> None:
+    async def run(self, op: str, http: Http, token: str, scheduled: float) -> None:
         """One ``op`` as the user of ``token``, through that user's client ``http``."""
         samples, headers = self.samples[op], bearer(token)
         if op in ("list_nodes", "list_chains"):
@@ -269,7 +212,7 @@ class Design:
 
 
 async def submit(
-    http: httpx.AsyncClient, token: str, chain_id: str, samples: Samples, scheduled: float, i: int
+    http: Http, token: str, chain_id: str, samples: Samples, scheduled: float, i: int
 ) -> str | None:
     """Queue one execution; its id, or None when the API refused or failed."""
     body = {"strategy_id": chain_id, "input_text": INPUT.format(i=i)}
@@ -291,7 +234,7 @@ async def watch(ws_url: str, token: str, execution_id: str, timeout_s: float) ->
 
 
 async def fetch_executions(
-    http: httpx.AsyncClient, token: str, chain_id: str, attempts: int = 5
+    http: Http, token: str, chain_id: str, attempts: int = 5
 ) -> list[dict[str, Any]]:
     """Every execution of a chain, as the API lists them (retried: an overloaded API may
     time out or answer 503 for a while after the load)."""
@@ -310,14 +253,14 @@ async def fetch_executions(
 
 
 async def _get_json(
-    http: httpx.AsyncClient, path: str, params: dict[str, Any], token: str, attempts: int
+    http: Http, path: str, params: dict[str, Any], token: str, attempts: int
 ) -> dict[str, Any]:
     for attempt in range(attempts):
         try:
-            response = await http.get(path, params=params, headers=bearer(token), timeout=120)
+            response = await http.get(path, params=params, headers=bearer(token), timeout_s=120)
             response.raise_for_status()
             return dict(response.json())
-        except httpx.HTTPError:
+        except HttpError:
             if attempt == attempts - 1:
                 raise
             await asyncio.sleep(5)

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import httpx
 import psycopg
 
 from bench.harness import client
+from bench.harness.http import Http, HttpError
 from bench.harness.schedule import Lag, drive, fixed_rate, merge, round_robin
 from bench.harness.stats import Samples, summarize
 
@@ -30,12 +30,12 @@ logger = logging.getLogger("bench.load")
 class Target:
     """What the run talks to."""
 
-    http: httpx.AsyncClient
+    http: Http
     """The harness's own client (reading results)."""
     ws_url: str
     admin_token: str
     tokens: list[str]
-    clients: list[httpx.AsyncClient]
+    clients: list[Http]
     """One client per user, as ``tokens``."""
     chains: dict[str, str]
     """Chain label → chain id (one chain per label and scenario)."""
@@ -198,7 +198,7 @@ async def completion_rows(
     try:
         async with asyncio.timeout(60):
             return await client.fetch_executions(target.http, target.admin_token, chain_id)
-    except (TimeoutError, httpx.HTTPError) as error:
+    except (TimeoutError, HttpError) as error:
         on_progress(
             f"the API did not list the executions ({type(error).__name__}): read from the database"
         )

@@ -19,12 +19,12 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import psycopg
 from sqlalchemy import make_url
 from sqlalchemy.orm import Session
@@ -200,8 +200,11 @@ def _wait_healthy(api_url: str, api: subprocess.Popen[bytes], logs: Path) -> Non
     while time.monotonic() < deadline:
         if api.poll() is not None:
             raise RuntimeError(f"the API exited at start:\n{tail(logs / 'api.log')}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{api_url}/health", timeout=2).status_code == 200:
+        with (
+            contextlib.suppress(OSError),
+            urllib.request.urlopen(f"{api_url}/health", timeout=2) as r,
+        ):
+            if r.status == 200:
                 return
         time.sleep(0.2)
     raise RuntimeError(f"the API did not answer in 60 s:\n{tail(logs / 'api.log')}")
