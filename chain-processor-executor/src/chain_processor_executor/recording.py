@@ -108,19 +108,6 @@ _UPSERT_NODES = """
     RETURNING position, status
 """
 
-_NOTIFY_ONCE = """
-    SELECT pg_notify(:channel, json_build_object(
-        'execution_id', CAST(:execution_id AS text),
-        'nodes', CASE WHEN count(position) > 0
-            THEN json_build_array(min(position), max(position)) END,
-        'status', max(status) FILTER (WHERE position IS NULL)
-    )::text)
-    FROM events
-    HAVING count(*) > 0
-"""
-"""One notification per write, whatever its number of rows: every API process LISTENs, and
-a notification per node was most of their work on this channel under load."""
-
 RECORD_NODES_SQL = text(f"""
 WITH touched AS (
     UPDATE chain_executions SET lease_expires_at = :lease_expires_at
@@ -128,12 +115,10 @@ WITH touched AS (
     RETURNING id, cancel_requested
 ), rows AS ({_NODE_ROWS}
 ), recorded AS ({_UPSERT_NODES.format(owner="touched")}
-), events AS (SELECT position, status FROM recorded
-), notified AS ({_NOTIFY_ONCE}
 )
-SELECT touched.cancel_requested, (SELECT count(*) FROM notified) AS notified FROM touched
+SELECT touched.cancel_requested FROM touched
 """)
-"""Renew the lease if this worker holds it; only then upsert the node rows and notify."""
+"""Renew the lease if this worker holds it; only then upsert the node rows."""
 
 FINISH_SQL = text(f"""
 WITH finished AS (
@@ -144,15 +129,26 @@ WITH finished AS (
     RETURNING id
 ), rows AS ({_NODE_ROWS}
 ), recorded AS ({_UPSERT_NODES.format(owner="finished")}
-), events AS (
-    SELECT position, status FROM recorded
-    UNION ALL SELECT NULL, CAST(:status AS text) FROM finished
-), notified AS ({_NOTIFY_ONCE}
 )
-SELECT (SELECT count(*) FROM notified) AS notified FROM finished
+SELECT finished.id FROM finished
 """)
-"""End the run if this worker holds it; only then upsert the last node rows and notify
-them with the end (``status`` set)."""
+"""End the run if this worker holds it; only then upsert the last node rows."""
+
+NOTIFY_WITHOUT_FLUSH = text(
+    "SELECT set_config('synchronous_commit', 'off', true), pg_notify(:channel, :payload)"
+)
+"""A notification in a transaction of its own (on an autocommit connection) whose commit
+does not wait for the WAL flush. PostgreSQL serializes the commits of all transactions that
+NOTIFY, holding a cluster-wide lock from before their commit record until the commit ends,
+flush included: with the NOTIFY inside the write, the writes of every run waited on each
+other's fsync (at S2's rates 18 backends at once on ``Lock:object``). The write before it
+commits as usual, durable; only the notification could be lost with a crash, and the
+watchers' polls cover that (executor ADR-0007)."""
+
+
+def notify_without_flush(connection: Connection, payload: str) -> None:
+    """Publish ``payload`` on ``chain_execution_events`` (PostgreSQL, autocommit)."""
+    connection.execute(NOTIFY_WITHOUT_FLUSH, {"channel": EVENTS_CHANNEL, "payload": payload})
 
 
 def _rows(records: Sequence[NodeRecord]) -> str:
@@ -180,9 +176,9 @@ def record_nodes_postgres(
     worker_id: str,
     lease_expires_at: datetime,
 ) -> bool | None:
-    """Renew the lease, upsert ``records`` and notify them, in one statement (PostgreSQL).
-    Returns whether a cancel was requested, or ``None`` when this worker lost the lease (then
-    nothing was written)."""
+    """Renew the lease and upsert ``records`` in one statement, then notify them with one
+    notification (PostgreSQL, an autocommit connection). Returns whether a cancel was
+    requested, or ``None`` when this worker lost the lease (then nothing was written)."""
     row = connection.execute(
         RECORD_NODES_SQL,
         {
@@ -191,10 +187,12 @@ def record_nodes_postgres(
             "worker_id": worker_id,
             "lease_expires_at": lease_expires_at,
             "now": utcnow(),
-            "channel": EVENTS_CHANNEL,
         },
     ).first()
-    return None if row is None else bool(row.cancel_requested)
+    if row is None:
+        return None
+    notify_without_flush(connection, progress_payload(execution_id, [r.position for r in records]))
+    return bool(row.cancel_requested)
 
 
 def finish_postgres(
@@ -210,8 +208,9 @@ def finish_postgres(
     error: str | None = None,
     error_code: str | None = None,
 ) -> bool:
-    """End the run with its last node rows and its notification, in one statement
-    (PostgreSQL); ``False`` when this worker no longer holds the lease (nothing written)."""
+    """End the run with its last node rows in one statement, then notify them with the end
+    (PostgreSQL, an autocommit connection); ``False`` when this worker no longer holds the
+    lease (nothing written)."""
     if not status.is_final:
         raise ValueError(f"{status.value} is not a final status")
     row = connection.execute(
@@ -226,10 +225,13 @@ def finish_postgres(
             "error_code": error_code,
             "now": now,
             "execution_time_ms": max(0, round((now - started_at).total_seconds() * 1000)),
-            "channel": EVENTS_CHANNEL,
         },
     ).first()
-    return row is not None
+    if row is None:
+        return False
+    positions = [record.position for record in records]
+    notify_without_flush(connection, progress_payload(execution_id, positions, status.value))
+    return True
 
 
 def progress_payload(
@@ -237,7 +239,7 @@ def progress_payload(
 ) -> str:
     """What ``chain_execution_events`` carries for one write: the execution, the first and
     last position of the node rows written (``null`` when none) and, when the write ended
-    the execution, its final status (else ``null``). The SQL above builds the same."""
+    the execution, its final status (else ``null``)."""
     nodes = [min(positions), max(positions)] if positions else None
     return json.dumps({"execution_id": str(execution_id), "nodes": nodes, "status": status})
 

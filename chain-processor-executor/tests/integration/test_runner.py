@@ -9,10 +9,11 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, event, update
 
 from chain_processor_core.models.status import ExecutionStatus
 from chain_processor_db.models import ChainExecution
@@ -240,6 +241,37 @@ def test_each_write_is_published_with_one_notification(
         {"execution_id": str(slow), "nodes": [0, 1], "status": None},
         {"execution_id": str(slow), "nodes": [2, 2], "status": "succeeded"},
     ]
+    engine.dispose()
+
+
+def test_notifications_commit_apart_from_the_writes_without_waiting_for_the_flush(
+    pg_database: Database, pool: SandboxPool
+) -> None:
+    # PostgreSQL serializes the commits of transactions that NOTIFY through the WAL flush:
+    # the durable writes carry no NOTIFY, and each notification follows its write in an
+    # autocommit statement of its own with synchronous_commit off for that transaction.
+    engine = pg_database.engine()
+    slow = submit(engine, make_chain(engine, [UPPER, builtin("uppercase"), NAP]))
+    seen: list[tuple[str, bool]] = []
+
+    def before(connection: Any, _cursor: object, statement: str, *_args: object) -> None:
+        seen.append(
+            (" ".join(statement.split()), connection.connection.dbapi_connection.autocommit)
+        )
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        run(engine, pool, dataclasses.replace(SETTINGS, progress_flush_s=0.3))
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    writes = [i for i, (sql, _) in enumerate(seen) if "INSERT INTO node_executions" in sql]
+    notices = [i for i, (sql, _) in enumerate(seen) if "pg_notify" in sql]
+    assert len(writes) == 2 and notices == [i + 1 for i in writes]  # each write, then its own
+    for i in notices:
+        sql, autocommit = seen[i]
+        assert sql.startswith("SELECT set_config('synchronous_commit', 'off', true), pg_notify(")
+        assert autocommit  # a transaction of its own: the setting ends with it
+    assert execution(engine, slow).status == "succeeded"
     engine.dispose()
 
 
