@@ -1,6 +1,8 @@
-"""NOTIFY chain_auth_changes (the user's id) when a user, or a sign-in session's revocation,
-changes: API processes keep the sign-ins they checked for a few seconds and forget a user's
-on this notification (API ADR-0011). PostgreSQL only: SQLite has no NOTIFY.
+"""Triggers NOTIFY chain_auth_changes with the user's id when a user or a session changes.
+
+The user row updated or deleted, a sign-in session revoked or deleted: API processes keep the
+sign-ins they checked for a few seconds and forget a user's on this notification (API
+ADR-0011). PostgreSQL only: SQLite has no NOTIFY.
 
 Revision ID: 0005
 Revises: 0004
