@@ -157,26 +157,15 @@ def notify_without_flush(connection: Connection, payload: str) -> None:
 def _rows(records: Sequence[NodeRecord]) -> str:
     """The rows as the JSON ``_NODE_ROWS`` reads: ids and times as text up front (a
     ``default=`` hook called per value was a tenth of a worker's CPU at S2), each row's own
-    id drawn by PostgreSQL."""
+    id drawn by PostgreSQL and its execution given by the statement."""
     rows = []
     for record in records:
-        elapsed = (record.completed_at - record.started_at).total_seconds() * 1000
-        rows.append(
-            {
-                "node_id": str(record.node_id),
-                "node_version_id": str(record.node_version_id),
-                "position": record.position,
-                "input_text": record.input_text,
-                "output_text": record.output_text,
-                "error": record.error,
-                "error_code": record.error_code,
-                "status": record.status.value,
-                "started_at": record.started_at.isoformat(),
-                "completed_at": record.completed_at.isoformat(),
-                "execution_time_ms": max(0, round(elapsed)),
-                "metadata": record.metadata,
-            }
-        )
+        row = record.values()
+        del row["execution_id"]
+        row["node_id"], row["node_version_id"] = str(record.node_id), str(record.node_version_id)
+        row["started_at"] = record.started_at.isoformat()
+        row["completed_at"] = record.completed_at.isoformat()
+        rows.append(row)
     return json.dumps(rows)
 
 

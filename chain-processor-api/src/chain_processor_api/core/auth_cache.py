@@ -127,8 +127,9 @@ class AuthCache:
         if isinstance(loaded, User):
             return loaded  # the session has the row already (a session shared by requests)
         user: User = User.__mapper__.class_manager.new_instance()
-        for key, value in entry.columns.items():
-            set_committed_value(user, key, copy.deepcopy(value))
+        for key, value in entry.columns.items():  # a handler may change its lists in place
+            mutable = isinstance(value, list | dict)
+            set_committed_value(user, key, copy.deepcopy(value) if mutable else value)
         make_transient_to_detached(user)
         session.add(user)  # persistent, as if loaded: a handler may change it and commit
         return user
