@@ -18,7 +18,6 @@ from chain_processor_db.models import (
     NodeExecution,
     StrategyVersion,
 )
-from chain_processor_db.models.ab import TrafficSplit
 from chain_processor_db.repositories.strategies import update_strategy
 from tests.factories import make_node, make_strategy
 
@@ -223,9 +222,7 @@ class TestTrafficSplit:
 
 
 def test_choose_variant_follows_the_weights() -> None:
-    split = TrafficSplit(
-        variants=[{"version": "1.0.0", "weight": 90}, {"version": "2.0.0", "weight": 10}]
-    )
+    variants = [{"version": "1.0.0", "weight": 90}, {"version": "2.0.0", "weight": 10}]
     rng = random.Random(7)
-    chosen = [choose_variant(split, rng) for _ in range(2000)]
+    chosen = [choose_variant(variants, rng) for _ in range(2000)]
     assert 0.85 < chosen.count("1.0.0") / len(chosen) < 0.95

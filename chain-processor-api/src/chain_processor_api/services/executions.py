@@ -106,7 +106,7 @@ def submit(
         session=session, strategy_id=execution_in.strategy_id, version=execution_in.version
     )
     strategy = target.strategy
-    execution_in = route(execution_in, target.split)
+    execution_in = route(execution_in, target.variants)
     version = execution_in.version or strategy.current_version
     key = execution_in.idempotency_key
     if key is not None and (first := find_by_idempotency_key(session, user_id, key)):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -16,7 +18,6 @@ from chain_processor_core.exceptions.errors import (
     VersionNotFoundError,
 )
 from chain_processor_core.models import ExecutionCreate
-from chain_processor_db.models import TrafficSplit
 from chain_processor_db.repositories.strategies import get_strategy_version
 
 _RNG = random.Random()
@@ -37,17 +38,21 @@ def check_split_versions(
 
 
 def route(
-    execution_in: ExecutionCreate, split: TrafficSplit | None, *, rng: random.Random | None = None
+    execution_in: ExecutionCreate,
+    variants: Sequence[Mapping[str, Any]] | None,
+    *,
+    rng: random.Random | None = None,
 ) -> ExecutionCreate:
-    """The submission with a version drawn from its chain's ``split``, if it names none."""
-    if execution_in.version is not None or split is None:
+    """The submission with a version drawn from its chain's split (its ``variants``), if it
+    names none."""
+    if execution_in.version is not None or variants is None:
         return execution_in
-    version = choose_variant(split, rng or _RNG)
+    version = choose_variant(variants, rng or _RNG)
     metadata = {**execution_in.metadata, "variant": version}
     return execution_in.model_copy(update={"version": version, "metadata": metadata})
 
 
-def choose_variant(split: TrafficSplit, rng: random.Random) -> str:
-    versions = [str(variant["version"]) for variant in split.variants]
-    weights = [int(variant["weight"]) for variant in split.variants]
+def choose_variant(variants: Sequence[Mapping[str, Any]], rng: random.Random) -> str:
+    versions = [str(variant["version"]) for variant in variants]
+    weights = [int(variant["weight"]) for variant in variants]
     return rng.choices(versions, weights=weights)[0]

@@ -8,13 +8,14 @@ SQLite, which has no such aggregate, from the variant's times in Python.
 
 from __future__ import annotations
 
+import functools
 import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, case, func, select
+from sqlalchemy import Select, String, and_, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from chain_processor_core.exceptions.errors import NotFoundError, StrategyNotFoundError
@@ -80,13 +81,23 @@ def get_traffic_split(*, session: Session, strategy_id: uuid.UUID) -> TrafficSpl
     return session.get(TrafficSplit, strategy_id)
 
 
-@dataclass(frozen=True)
-class RunTarget:
-    """What a submit reads, in one statement: the chain (without its steps), its traffic
-    split if it has one, and the version a run pins unless the split chooses another."""
+@dataclass(frozen=True, slots=True)
+class ChainRef:
+    """The columns of a chain a submit needs, read as a row (no ORM object to build, track
+    and expire on every submit)."""
 
-    strategy: ChainStrategy
-    split: TrafficSplit | None
+    id: uuid.UUID
+    is_active: bool
+    current_version: str
+
+
+@dataclass(frozen=True, slots=True)
+class RunTarget:
+    """What a submit reads, in one statement: the chain, the variants of its traffic split
+    if it has one, and the version a run pins unless the split chooses another."""
+
+    strategy: ChainRef
+    variants: list[dict[str, Any]] | None
     version: VersionLookup
 
 
@@ -95,13 +106,31 @@ def get_run_target(
 ) -> RunTarget:
     """The chain ``strategy_id``, its split and its version ``version`` (the current one
     when ``None``). :class:`StrategyNotFoundError` when there is no such chain."""
-    wanted = func.coalesce(
-        bindparam("version", version, type_=String), ChainStrategy.current_version
+    # Columns only, through the session's connection, with a statement built once: on the
+    # hot path of every submit. That skips the ORM's autoflush, so flush here (nothing to
+    # do in a submit's own session).
+    session.flush()
+    parameters = {"strategy_id": strategy_id, "version": version}
+    row = session.connection().execute(_run_target_statement(), parameters).one_or_none()
+    if row is None:
+        raise StrategyNotFoundError()
+    chain_id, is_active, current, variants, wanted_version, version_id, has_steps = row
+    return RunTarget(
+        ChainRef(chain_id, bool(is_active), current),
+        variants,
+        VersionLookup(wanted_version, version_id, bool(has_steps)),
     )
-    row = session.execute(
+
+
+@functools.cache
+def _run_target_statement() -> Select[Any]:
+    wanted = func.coalesce(bindparam("version", type_=String), ChainStrategy.current_version)
+    return (
         select(
-            ChainStrategy,
-            TrafficSplit,
+            ChainStrategy.id,
+            ChainStrategy.is_active,
+            ChainStrategy.current_version,
+            TrafficSplit.variants,
             wanted.label("wanted"),
             StrategyVersion.id,
             has_steps_clause(),
@@ -113,12 +142,8 @@ def get_run_target(
                 StrategyVersion.strategy_id == ChainStrategy.id, StrategyVersion.version == wanted
             ),
         )
-        .where(ChainStrategy.id == strategy_id)
-    ).one_or_none()
-    if row is None:
-        raise StrategyNotFoundError()
-    strategy, split, wanted_version, version_id, has_steps = row
-    return RunTarget(strategy, split, VersionLookup(wanted_version, version_id, bool(has_steps)))
+        .where(ChainStrategy.id == bindparam("strategy_id"))
+    )
 
 
 def set_traffic_split(

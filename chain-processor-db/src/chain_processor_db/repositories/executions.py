@@ -31,15 +31,19 @@ from chain_processor_core.models.executions import (
 from chain_processor_core.models.status import ExecutionStatus, check_transition
 from chain_processor_db.base import utcnow
 from chain_processor_db.errors import flush, translate_errors
-from chain_processor_db.models import AuditLog, ChainExecution, ChainStrategy, NodeExecution
+from chain_processor_db.models import AuditLog, ChainExecution, NodeExecution
 from chain_processor_db.repositories._pages import read_rows
-from chain_processor_db.repositories.strategies import VersionLookup, get_runnable_version_id
+from chain_processor_db.repositories.strategies import (
+    RunnableChain,
+    VersionLookup,
+    get_runnable_version_id,
+)
 
 
 def create_execution(
     *,
     session: Session,
-    strategy: ChainStrategy,
+    strategy: RunnableChain,
     execution_in: ExecutionCreate,
     created_by_id: uuid.UUID | None,
     known_version: VersionLookup | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Exists, select
 from sqlalchemy.orm import Session, selectinload
@@ -252,10 +252,24 @@ def has_steps_clause() -> Exists:
     )
 
 
+class RunnableChain(Protocol):
+    """What a new run needs of its chain: a :class:`ChainStrategy`, or the few columns a
+    submit reads instead of loading one (:class:`~chain_processor_db.repositories.ab.ChainRef`)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
+    def is_active(self) -> bool: ...
+
+    @property
+    def current_version(self) -> str: ...
+
+
 def get_runnable_version_id(
     *,
     session: Session,
-    strategy: ChainStrategy,
+    strategy: RunnableChain,
     version: str | None = None,
     known: VersionLookup | None = None,
 ) -> uuid.UUID:

@@ -10,6 +10,7 @@ from chain_processor_core.models.strategies import StrategyUpdate
 from chain_processor_db.errors import flush
 from chain_processor_db.models import ChainExecution, ChainStrategy, TrafficSplit
 from chain_processor_db.repositories.ab import (
+    ChainRef,
     _percentile,
     create_ab_run,
     delete_traffic_split,
@@ -112,8 +113,9 @@ def test_a_submit_reads_the_chain_its_split_and_its_version_together(session: Se
 
     assert len(statements) == 4  # one read each
     assert with_split.strategy.id == split_chain.id
-    assert with_split.split is not None and with_split.split.variants == variants
-    assert (current.strategy.id, current.split) == (plain.id, None)
+    assert with_split.variants == variants
+    assert (current.strategy.id, current.variants) == (plain.id, None)
+    assert current.strategy == ChainRef(plain.id, True, "1.0.1")
     assert current.version == VersionLookup("1.0.1", versions["1.0.1"], True)
     assert named.version == VersionLookup("1.0.0", versions["1.0.0"], True)
     assert missing.version == VersionLookup("9.0.0", None, False)
@@ -169,3 +171,15 @@ def test_percentile_interpolates_like_postgres(
     values: list[int], fraction: float, expected: float | None
 ) -> None:
     assert _percentile(values, fraction) == expected
+
+
+def test_the_run_target_sees_what_the_session_changed_and_did_not_flush_yet(
+    session: Session,
+) -> None:
+    strategy = make_strategy(session)
+    flush(session)
+    strategy.is_active = False  # pending in the session only
+
+    target = get_run_target(session=session, strategy_id=strategy.id)
+
+    assert target.strategy == ChainRef(strategy.id, False, "1.0.0")
