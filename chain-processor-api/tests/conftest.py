@@ -2,7 +2,9 @@
 
 - ``database``: one migrated database per backend for the whole run, seeded once with the
   builtin nodes and one user per role (the test ids name the backend: ``[postgres]``,
-  ``[sqlite]``). PostgreSQL comes from ``TEST_DATABASE_URL`` (an admin URL: databases named
+  ``[sqlite]``); a module whose tests commit through the app's real sessions overrides it
+  with ``own_database``, one of its own, so that what they commit reaches no other module.
+  PostgreSQL comes from ``TEST_DATABASE_URL`` (an admin URL: databases named
   ``cp_api_test_<hex>`` are created and dropped through it); without it the PostgreSQL
   variant is skipped with a reason, unless ``CP_REQUIRE_POSTGRES=1`` makes it fail.
 - ``session``: joined into an outer transaction rolled back after the test (SQLAlchemy 2,
@@ -16,8 +18,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -79,14 +82,12 @@ def make_settings(database: Database, **overrides: object) -> Settings:
     return Settings.model_validate(values)
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def database(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Database]:
-    """A migrated, seeded database of one backend, shared by the whole run."""
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("sqlite") / "api.db"
-        database = Database("sqlite", f"sqlite:///{path}")
+@contextmanager
+def fresh_database(backend: str, directory: Path) -> Iterator[Database]:
+    """A new database of ``backend``, migrated and seeded (SQLite: a file in
+    ``directory``), dropped afterwards."""
+    if backend == "sqlite":
+        database = Database("sqlite", f"sqlite:///{directory / 'api.db'}")
         _prepare(database)
         yield database
         return
@@ -94,6 +95,25 @@ def database(
     with postgres_database(admin_url, prefix="cp_api_test") as name:
         database = Database("postgres", database_url(admin_url, name))
         _prepare(database)
+        yield database
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Database]:
+    """A migrated, seeded database of one backend, shared by the whole run."""
+    with fresh_database(request.param, tmp_path_factory.mktemp("sqlite")) as database:
+        yield database
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def own_database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Database]:
+    """A database of one module's own, for tests that commit through the app's real
+    sessions: what they leave behind cannot reach the tests of other modules."""
+    with fresh_database(request.param, tmp_path_factory.mktemp("own")) as database:
         yield database
 
 

@@ -22,6 +22,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, make_url, select
 from sqlalchemy.orm import Session
+from starlette.websockets import WebSocketDisconnect
 
 from chain_processor_api.core.auth_cache import AuthCache, forget_on_commit
 from chain_processor_api.main import create_app
@@ -163,6 +164,20 @@ def test_a_role_taken_away_by_another_process_applies_within_moments(pg: Stack) 
     assert pg.status("/api/v1/nodes") == 200
     pg.sql("UPDATE users SET roles = '{}'")
     pg.until(403, "/api/v1/nodes")
+
+
+def test_live_streams_open_on_a_kept_sign_in_and_are_refused_once_it_ends(pg: Stack) -> None:
+    assert pg.status("/api/v1/users/me") == 200  # kept
+    stream = f"/api/v1/executions/ws?access_token={pg.headers['Authorization'][7:]}"
+    pg.statements.clear()
+    with pg.client.websocket_connect(stream) as websocket:
+        assert websocket.receive_json()["type"] == "snapshot"
+    assert not any("FROM auth_sessions JOIN users" in sql for sql in pg.statements)
+    pg.sql(f"UPDATE auth_sessions SET revoked_at = now() WHERE id = '{pg.session_id}'")
+    pg.until(401, "/api/v1/users/me")
+    with pytest.raises(WebSocketDisconnect) as refused, pg.client.websocket_connect(stream):
+        pass
+    assert refused.value.code == 4401
 
 
 def test_changing_your_own_account_through_a_kept_sign_in(pg: Stack) -> None:

@@ -59,8 +59,9 @@ class TestSubmit:
         assert body["strategy_version_id"] is not None
         assert body["strategy_version"] == "1.0.0"
         assert body["created_by_email"] == session.get(User, uuid.UUID(body["created_by_id"])).email
-        entry = session.scalar(select(AuditLog).where(AuditLog.action == "execution.create"))
-        assert entry is not None and entry.request_id == "req-42"
+        entry = session.scalar(select(AuditLog).where(AuditLog.resource_id == body["id"]))
+        assert entry is not None and entry.action == "execution.create"
+        assert entry.request_id == "req-42"
         assert registry.get_sample_value("chain_executions_submitted_total") == submitted + 1
 
     def test_a_malformed_traceparent_is_not_stored(
@@ -156,11 +157,13 @@ class TestRead:
             return [e["id"] for e in body["data"]]
 
         assert set(ids(strategy_id=chain.id)) == {str(mine.id), str(old.id)}
-        assert ids(created_by_id=users["editor"].id) == [str(mine.id)]
-        assert ids(status="failed") == [str(old.id)]
+        # Other tests may have committed runs to this database: filter within this chain.
+        this_chain = {"strategy_id": chain.id}
+        assert ids(**this_chain, created_by_id=users["editor"].id) == [str(mine.id)]
+        assert ids(**this_chain, status="failed") == [str(old.id)]
         since = (utcnow() - timedelta(days=1)).isoformat()
-        assert str(old.id) not in ids(created_after=since)
-        assert ids(created_before=since) == [str(old.id)]
+        assert ids(**this_chain, created_after=since) == [str(mine.id)]
+        assert ids(**this_chain, created_before=since) == [str(old.id)]
         assert len(ids(limit=1)) == 1
         assert str(other.id) in ids()
 

@@ -9,6 +9,7 @@ import time
 import anyio
 import anyio.to_thread
 import httpx
+import pytest
 
 from chain_processor_api.core.security import create_access_token
 from chain_processor_api.main import create_app
@@ -16,6 +17,12 @@ from chain_processor_db.models import User
 from chain_processor_db.repositories.auth import create_auth_session
 from chain_processor_db.session import create_db_engine, create_session_factory
 from tests.conftest import Database, email_of, make_settings
+
+
+@pytest.fixture(scope="module")
+def database(own_database: Database) -> Database:
+    """Its own: these tests commit through the app's real sessions."""
+    return own_database
 
 
 def test_more_requests_than_threads_and_connections_are_all_served(database: Database) -> None:

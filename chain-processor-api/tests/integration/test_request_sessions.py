@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, select
 
@@ -16,6 +17,12 @@ from chain_processor_db.models import AuditLog, ChainExecution, User
 from chain_processor_db.repositories.auth import create_auth_session
 from tests.conftest import Database, email_of, make_settings
 from tests.factories import UPPER_CODE, make_strategy
+
+
+@pytest.fixture(scope="module")
+def database(own_database: Database) -> Database:
+    """Its own: these tests commit through the app's real sessions."""
+    return own_database
 
 
 def test_reads_run_without_a_transaction_on_postgresql(database: Database) -> None:

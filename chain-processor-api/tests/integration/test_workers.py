@@ -24,6 +24,12 @@ WORKERS = 2
 REQUESTS = 40
 
 
+@pytest.fixture(scope="module")
+def database(own_database: Database) -> Database:
+    """Its own: these tests commit through the app's real sessions."""
+    return own_database
+
+
 def test_workers_need_postgresql(database: Database) -> None:
     if database.is_postgres:
         assert make_settings(database, api_workers=WORKERS).api_workers == WORKERS

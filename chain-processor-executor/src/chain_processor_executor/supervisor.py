@@ -21,7 +21,6 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -31,7 +30,7 @@ from chain_processor_executor import outbox, queue
 from chain_processor_executor.config import ExecutorSettings
 from chain_processor_executor.metrics_server import MetricsServer
 from chain_processor_executor.signals import relay_signals
-from chain_processor_executor.wakeups import create_share
+from chain_processor_executor.wakeups import ShareFile
 from chain_processor_executor.webhooks import WebhookSender
 
 logger = logging.getLogger(__name__)
@@ -59,7 +58,7 @@ class Supervisor:
         self.workers: dict[int, WorkerProcess] = {}
         self.restarts = 0
         self._prefix = f"{socket.gethostname()}:{os.getpid()}"
-        self.wakeups: Path | None = None
+        self.wakeups: ShareFile | None = None
         """The file its workers share so that one of them claims per new execution."""
         self.metrics: MetricsServer | None = None
         if settings.executor_metrics_port:
@@ -83,7 +82,7 @@ class Supervisor:
         sender = WebhookSender(self.engine, self.settings)
         sender.start()
         if self.settings.listen_url and self.settings.executor_workers > 1:
-            self.wakeups = create_share()
+            self.wakeups = ShareFile()
         try:
             for index in range(self.settings.executor_workers):
                 self._start(index, 0)
@@ -102,7 +101,7 @@ class Supervisor:
                 self.metrics.close()
             self.engine.dispose()
             if self.wakeups is not None:
-                self.wakeups.unlink(missing_ok=True)
+                self.wakeups.close()
         return 0
 
     def _start(self, index: int, generation: int) -> WorkerProcess:
@@ -111,12 +110,14 @@ class Supervisor:
             sys.executable, "-m", "chain_processor_executor.main", "worker",
             "--index", str(index), "--worker-id", worker_id, "--parent-pid", str(os.getpid()),
         ]  # fmt: skip
+        inherited: tuple[int, ...] = ()
         if self.wakeups is not None:
-            command += ["--wakeups", str(self.wakeups)]
+            command += ["--wakeups", self.wakeups.argument]
+            inherited = self.wakeups.pass_fds
         environment = dict(os.environ)
         if self.metrics is not None:
             environment.update(self.metrics.worker_environment())
-        process = subprocess.Popen(command, env=environment)
+        process = subprocess.Popen(command, env=environment, pass_fds=inherited)
         worker = WorkerProcess(index, generation, worker_id, process, time.monotonic())
         self.workers[index] = worker
         logger.info(

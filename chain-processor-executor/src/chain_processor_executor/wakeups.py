@@ -11,7 +11,10 @@ one (another that has a slot will), a notification whose payload is not an execu
 wakes everyone, and the poll stays the safety net (for a taker that dies before its claim,
 say). Workers on other hosts have their own supervisor and file: one claim per host.
 
-The file holds a cursor and :data:`SLOTS` execution ids in a ring, under ``flock``.
+The file holds a cursor and :data:`SLOTS` execution ids in a ring, under ``flock``. On
+Linux the supervisor unlinks it as soon as it is made and hands its workers the open
+descriptor (:class:`ShareFile`): nothing is left in the temporary directory however the
+supervisor ends, SIGKILL included.
 """
 
 from __future__ import annotations
@@ -39,6 +42,43 @@ def create_share(directory: str | None = None) -> Path:
     finally:
         os.close(handle)
     return Path(name)
+
+
+_PROC_FDS = Path("/proc/self/fd")
+
+
+class ShareFile:
+    """The supervisor's share file and what its workers are given to open it.
+
+    Where ``/proc/self/fd`` exists (Linux) the file is unlinked at once and kept open: a
+    worker started with :attr:`pass_fds` opens :attr:`argument`, ``/proc/self/fd/<n>``,
+    which gives it an open file of its own (``flock`` locks hold between open files, not
+    between copies of one descriptor). Elsewhere it is a temporary file, removed by
+    :meth:`close`."""
+
+    def __init__(self, directory: str | None = None) -> None:
+        path = create_share(directory)
+        self._path: Path | None = path
+        self.fd: int | None = None
+        self.argument = str(path)
+        if _PROC_FDS.is_dir():
+            self.fd = os.open(path, os.O_RDWR)
+            path.unlink()
+            self._path = None
+            self.argument = f"{_PROC_FDS}/{self.fd}"
+
+    @property
+    def pass_fds(self) -> tuple[int, ...]:
+        """The descriptors a worker process must inherit."""
+        return () if self.fd is None else (self.fd,)
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+        if self._path is not None:
+            self._path.unlink(missing_ok=True)
+            self._path = None
 
 
 class WakeupShare:

@@ -116,18 +116,46 @@ def wakeup_files(pid: int) -> set[str]:
 
 
 def test_the_workers_of_a_supervisor_share_one_wakeup_file_until_it_stops(
-    engine: Engine, launch: Callable[..., subprocess.Popen[bytes]]
+    engine: Engine, launch: Callable[..., subprocess.Popen[bytes]], tmp_path: Path
 ) -> None:
-    supervisor = launch()
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    supervisor = launch(TMPDIR=str(temporary))
     wait_for(lambda: len(children(supervisor.pid)) == 2)
     [shared] = wakeup_files(supervisor.pid)
-    assert Path(shared).exists()
+    # Unlinked at once: open in the supervisor and in each worker, nowhere on disk.
+    assert shared.startswith("/proc/self/fd/")
+    assert list(temporary.glob("cp-wakeups-*")) == []
+    holders = [supervisor.pid, *children(supervisor.pid).values()]
+    assert len({_share_inode(pid, shared) for pid in holders}) == 1
     version = make_chain(engine, [UPPER])
     ids = [submit(engine, version, f"text {i}") for i in range(4)]
     wait_for(lambda: all(status(engine, i) == "succeeded" for i in ids), timeout_s=60)
     supervisor.send_signal(signal.SIGTERM)
     assert supervisor.wait(60) == 0
-    assert not Path(shared).exists()
+
+
+def _share_inode(pid: int, argument: str) -> int:
+    """The inode of the share file that ``argument`` (``/proc/self/fd/<n>``) names in
+    process ``pid``: a deleted file."""
+    descriptor = Path(f"/proc/{pid}/fd/{Path(argument).name}")
+    target = os.readlink(descriptor)
+    assert "cp-wakeups-" in target and target.endswith("(deleted)"), target
+    return os.stat(descriptor).st_ino
+
+
+def test_a_killed_supervisor_leaves_no_wakeup_file(
+    launch: Callable[..., subprocess.Popen[bytes]], tmp_path: Path
+) -> None:
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    supervisor = launch(TMPDIR=str(temporary))
+    wait_for(lambda: len(children(supervisor.pid)) == 2)
+    workers = list(children(supervisor.pid).values())
+    supervisor.send_signal(signal.SIGKILL)
+    supervisor.wait(10)
+    wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), timeout_s=30)
+    assert list(temporary.glob("cp-wakeups-*")) == []
 
 
 def test_a_killed_worker_is_replaced_and_its_execution_completes_once(

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from chain_processor_executor.wakeups import SIZE, SLOTS, WakeupShare, create_share
+from chain_processor_executor import wakeups
+from chain_processor_executor.wakeups import SIZE, SLOTS, ShareFile, WakeupShare, create_share
 
 
 @pytest.fixture
@@ -122,3 +123,39 @@ def test_a_file_of_the_wrong_size_is_refused(tmp_path: Path) -> None:
     short.write_bytes(b"\0" * 8)
     with pytest.raises(ValueError):
         WakeupShare(short)
+
+
+def test_a_supervisors_share_file_is_unlinked_and_opened_through_its_descriptor(
+    tmp_path: Path,
+) -> None:
+    share_file = ShareFile(str(tmp_path))
+    try:
+        assert list(tmp_path.iterdir()) == []  # nothing left on disk, whatever happens next
+        assert share_file.fd is not None and share_file.pass_fds == (share_file.fd,)
+        assert share_file.argument == f"/proc/self/fd/{share_file.fd}"
+        # Each opening is an open file of its own, so flock keeps them apart as before.
+        first, second = WakeupShare(share_file.argument), WakeupShare(share_file.argument)
+        try:
+            execution_id = str(uuid.uuid4())
+            assert first.take(execution_id) is True
+            assert second.take(execution_id) is False
+        finally:
+            first.close()
+            second.close()
+    finally:
+        share_file.close()
+    assert share_file.fd is None
+
+
+def test_without_proc_fds_the_share_file_is_a_temporary_file_removed_on_close(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(wakeups, "_PROC_FDS", tmp_path / "no-proc")
+    share_file = ShareFile(str(tmp_path))
+    [on_disk] = tmp_path.glob("cp-wakeups-*")
+    assert (share_file.argument, share_file.pass_fds) == (str(on_disk), ())
+    share = WakeupShare(share_file.argument)
+    share.close()
+    share_file.close()
+    share_file.close()  # twice is harmless
+    assert list(tmp_path.glob("cp-wakeups-*")) == []

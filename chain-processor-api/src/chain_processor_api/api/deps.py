@@ -137,6 +137,22 @@ def authenticate(
     return user, auth_session.id
 
 
+def signed_in_user(
+    cache: AuthCache, session: Session, settings: Settings, token: str | None, state: dict[str, Any]
+) -> User:
+    """:func:`authenticate` through ``cache`` (ADR-0011), for code already off the event
+    loop: a kept sign-in costs no statement; one read is kept for the next requests."""
+    if not token:
+        raise NotAuthenticatedError()
+    claims = request_claims(settings, token, state)
+    user = cache.user(claims.session_id, claims.user_id, session)
+    if user is None:
+        generation = cache.generation
+        user, session_id = authenticate(session, settings, token, state)
+        cache.put(session_id, user, generation)
+    return user
+
+
 async def get_current_user(
     request: Request, session: SessionDep, settings: SettingsDep, token: TokenDep
 ) -> User:

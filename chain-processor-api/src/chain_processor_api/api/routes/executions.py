@@ -28,11 +28,12 @@ from chain_processor_api.api.deps import (
     StreamViewer,
     TraceDep,
     ViewerUser,
-    authenticate,
     check_role,
     roles_of,
+    signed_in_user,
     statement_writes,
 )
+from chain_processor_api.core.auth_cache import AuthCache
 from chain_processor_api.core.config import Settings
 from chain_processor_api.schemas.executions import ExecutionRerun, ExecutionView
 from chain_processor_api.schemas.paging import ExecutionListQuery
@@ -163,7 +164,11 @@ async def executions_websocket(
     closes with 1000 after ``LIVE_STREAM_MAX_SECONDS``. Token and refusals as the
     per-execution WebSocket (4401, 4403)."""
     code = await anyio.to_thread.run_sync(
-        _check_stream_access, factory, settings, _ws_token(websocket, access_token)
+        _check_stream_access,
+        factory,
+        settings,
+        websocket.app.state.auth_cache,
+        _ws_token(websocket, access_token),
     )
     if code is not None:
         await websocket.close(code=code)
@@ -304,7 +309,12 @@ async def execution_websocket(
     # Subscribed before the state is read, so no change between the two is missed.
     with hub.subscribe(execution_id) as woken:
         opened = await anyio.to_thread.run_sync(
-            _open_execution_stream, factory, settings, token, execution_id
+            _open_execution_stream,
+            factory,
+            settings,
+            websocket.app.state.auth_cache,
+            token,
+            execution_id,
         )
         if isinstance(opened, int):
             await websocket.close(code=opened)
@@ -331,10 +341,12 @@ def _ws_token(websocket: WebSocket, access_token: str | None) -> str | None:
     return access_token or (header[7:] if header.lower().startswith("bearer ") else None)
 
 
-def _refusal(session: Session, settings: Settings, token: str | None) -> int | None:
+def _refusal(
+    session: Session, settings: Settings, cache: AuthCache, token: str | None
+) -> int | None:
     """The close code for a stream this token may not open, or ``None``."""
     try:
-        user, _session_id = authenticate(session, settings, token, {})
+        user = signed_in_user(cache, session, settings, token, {})
         check_role(user, Role.VIEWER)
     except NotAuthenticatedError:
         return WS_UNAUTHORIZED
@@ -344,23 +356,27 @@ def _refusal(session: Session, settings: Settings, token: str | None) -> int | N
 
 
 def _check_stream_access(
-    factory: SessionFactoryDep, settings: SettingsDep, token: str | None
+    factory: SessionFactoryDep, settings: SettingsDep, cache: AuthCache, token: str | None
 ) -> int | None:
     with factory() as session:
         try:
-            return _refusal(session, settings, token)
+            return _refusal(session, settings, cache, token)
         finally:
             session.commit()
 
 
 def _open_execution_stream(
-    factory: SessionFactoryDep, settings: SettingsDep, token: str | None, execution_id: uuid.UUID
+    factory: SessionFactoryDep,
+    settings: SettingsDep,
+    cache: AuthCache,
+    token: str | None,
+    execution_id: uuid.UUID,
 ) -> int | Snapshot:
     """Who asks and the execution's current state, in one session: the close code of a
     refusal, else the first snapshot of the stream."""
     with factory() as session:
         try:
-            refusal = _refusal(session, settings, token)
+            refusal = _refusal(session, settings, cache, token)
             if refusal is not None:
                 return refusal
             snapshot = read_snapshot(session, execution_id)
