@@ -134,11 +134,12 @@ def test_a_submit_reads_its_user_then_its_chain_then_writes_in_one_statement(
     assert sql[1].startswith("SELECT") and "FROM chain_strategies" in sql[1]
     assert "strategy_versions" in sql[1]  # the version it pins, in the same statement
     if database.is_postgres:
-        # the execution, its audit row and the executor's wake-up: one statement, and each
-        # statement on its own (no BEGIN, no COMMIT): three round trips in all
-        assert len(sql) == 3, sql
+        # the execution and its audit row: one statement; the executor's wake-up apart, not
+        # waiting for the WAL flush; each statement on its own (no BEGIN, no COMMIT)
+        assert len(sql) == 4, sql
         assert sql[2].startswith("WITH queued AS (INSERT INTO chain_executions")
-        assert "INSERT INTO audit_log" in sql[2] and "pg_notify" in sql[2]
+        assert "INSERT INTO audit_log" in sql[2] and "pg_notify" not in sql[2]
+        assert "synchronous_commit" in sql[3] and "pg_notify" in sql[3]
         assert all(autocommit for _statement, autocommit in statements)
     else:
         assert [statement.split()[2] for statement in sql[2:]] == ["chain_executions", "audit_log"]

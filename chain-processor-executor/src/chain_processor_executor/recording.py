@@ -26,6 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from chain_processor_core.models.status import ExecutionStatus, NodeExecutionStatus
 from chain_processor_db.base import utcnow
 from chain_processor_db.models import NodeExecution
+from chain_processor_db.notify import notify_after_write
 
 EVENTS_CHANNEL = "chain_execution_events"
 
@@ -134,24 +135,14 @@ SELECT finished.id FROM finished
 """)
 """End the run if this worker holds it; only then upsert the last node rows."""
 
-NOTIFY_WITHOUT_FLUSH = (
-    "SELECT set_config('synchronous_commit', 'off', true), pg_notify(%(channel)s, %(payload)s)"
-)
-"""A notification in a transaction of its own (on an autocommit connection) whose commit
-does not wait for the WAL flush. PostgreSQL serializes the commits of all transactions that
-NOTIFY, holding a cluster-wide lock from before their commit record until the commit ends,
-flush included: with the NOTIFY inside the write, the writes of every run waited on each
-other's fsync (at S2's rates 18 backends at once on ``Lock:object``). The write before it
-commits as usual, durable; only the notification could be lost with a crash, and the
-watchers' polls cover that (executor ADR-0007)."""
-
 
 def notify_without_flush(connection: Connection, payload: str) -> None:
-    """Publish ``payload`` on ``chain_execution_events`` (PostgreSQL, autocommit)."""
-    # Sent as the driver's SQL: nothing to compile, and the statement runs once per write.
-    connection.exec_driver_sql(
-        NOTIFY_WITHOUT_FLUSH, {"channel": EVENTS_CHANNEL, "payload": payload}
-    )
+    """Publish ``payload`` on ``chain_execution_events`` after the write it announces, in a
+    transaction of its own that does not wait for the WAL flush (PostgreSQL, autocommit):
+    with the NOTIFY inside the write, the writes of every run waited on each other's fsync
+    (at S2's rates 18 backends at once on ``Lock:object``; executor ADR-0007,
+    :mod:`chain_processor_db.notify`)."""
+    notify_after_write(connection, EVENTS_CHANNEL, payload)
 
 
 def _rows(records: Sequence[NodeRecord]) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Select, String, bindparam, cast, func, insert, inspect, select
+from sqlalchemy import Column, Select, bindparam, func, insert, inspect, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -32,6 +32,7 @@ from chain_processor_core.models.status import ExecutionStatus, check_transition
 from chain_processor_db.base import utcnow
 from chain_processor_db.errors import flush, translate_errors
 from chain_processor_db.models import AuditLog, ChainExecution, NodeExecution
+from chain_processor_db.notify import notify_after_write
 from chain_processor_db.repositories._pages import read_rows
 from chain_processor_db.repositories.strategies import (
     RunnableChain,
@@ -122,13 +123,15 @@ def queue_execution(
     *, session: Session, execution: ChainExecution, audit: dict[str, Any], channel: str
 ) -> bool:
     """Store ``execution`` (from :func:`new_execution`) with its ``audit_log`` row (the
-    columns of :class:`AuditLog` but its id and time) and, on PostgreSQL, ``NOTIFY
-    channel`` with its id: all or nothing.
+    columns of :class:`AuditLog` but its id and time), all or nothing, and on PostgreSQL
+    ``NOTIFY channel`` with its id once it is stored.
 
-    On PostgreSQL that is one statement, so a session in autocommit stores it in one round
-    trip, with no ``BEGIN`` or ``COMMIT``; otherwise the caller commits. Returns False, having
-    stored and notified nothing, when the submitter already used the execution's
-    idempotency key (the caller reads the first run).
+    On PostgreSQL the write is one statement, so a session in autocommit stores it in one
+    round trip, with no ``BEGIN`` or ``COMMIT``; the notification follows in a transaction of
+    its own that does not wait for the WAL flush (:mod:`chain_processor_db.notify`), or, in
+    a session with an open transaction, goes with its commit. Otherwise the caller commits.
+    Returns False, having stored and notified nothing, when the submitter already used the
+    execution's idempotency key (the caller reads the first run).
     """
     row = {column.name: getattr(execution, key) for key, column in _EXECUTION_COLUMNS}
     entry = {"id": uuid.uuid4(), "created_at": utcnow(), **audit}
@@ -136,8 +139,10 @@ def queue_execution(
         if session.get_bind().dialect.name == "postgresql":
             parameters = {f"e_{name}": value for name, value in row.items()}
             parameters.update({f"a_{name}": value for name, value in entry.items()})
-            parameters["channel"] = channel
-            return session.execute(_queue_statement(), parameters).first() is not None
+            if session.execute(_queue_statement(), parameters).first() is None:
+                return False
+            notify_after_write(session.connection(), channel, str(execution.id))
+            return True
         stored = session.execute(
             sqlite_insert(_EXECUTIONS)
             .values(row)
@@ -153,8 +158,8 @@ def queue_execution(
 @functools.cache
 def _queue_statement() -> Select[Any]:
     """``WITH queued AS (INSERT … ON CONFLICT DO NOTHING RETURNING id), audited AS (INSERT
-    … SELECT … FROM queued) SELECT id, pg_notify(…) FROM queued``, built once: a conflict on
-    the idempotency key leaves ``queued`` empty, and with it the audit row and the NOTIFY."""
+    … SELECT … FROM queued) SELECT id FROM queued``, built once: a conflict on the
+    idempotency key leaves ``queued`` empty, and with it the audit row."""
     queued = (
         pg_insert(_EXECUTIONS)
         .values({c.name: bindparam(f"e_{c.name}", type_=c.type) for c in _EXECUTIONS.columns})
@@ -169,8 +174,7 @@ def _queue_statement() -> Select[Any]:
             queued
         ),
     )
-    notified = func.pg_notify(bindparam("channel", type_=String()), cast(queued.c.id, String()))
-    return select(queued.c.id, notified).add_cte(audited.cte("audited"))
+    return select(queued.c.id).add_cte(audited.cte("audited"))
 
 
 def _default_of(column: Column[Any]) -> Any:

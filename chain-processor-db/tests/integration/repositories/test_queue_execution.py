@@ -183,7 +183,7 @@ def _new_runs(engine: Engine, *fields: dict[str, Any]) -> tuple[uuid.UUID, list[
         return user_id, [_new(setup, strategy, user_id, **each) for each in fields]
 
 
-def test_on_postgresql_a_queue_is_one_statement_in_autocommit_that_wakes_the_executor(
+def test_on_postgresql_a_queue_is_one_statement_in_autocommit_then_a_wake_up_apart(
     migrated_database: Database, postgres_engine: Engine
 ) -> None:
     user_id, [execution] = _new_runs(postgres_engine, {})
@@ -195,8 +195,28 @@ def test_on_postgresql_a_queue_is_one_statement_in_autocommit_that_wakes_the_exe
             with Session(postgres_engine) as reader:
                 assert reader.get(ChainExecution, execution.id) is not None
         notices = list(listener.notifies(timeout=5, stop_after=1))
-    assert len(statements) == 1
+    # The write holds no NOTIFY: notifying commits are serialized through their WAL flush.
+    # The wake-up follows in a transaction of its own that does not wait for the flush.
+    write, wake_up = statements
+    assert " ".join(write.split()).startswith("WITH queued AS (INSERT") and "pg_notify" not in write
+    assert "set_config('synchronous_commit', 'off', true)" in wake_up
+    assert "pg_notify" in wake_up
     assert [(n.channel, n.payload) for n in notices] == [(CHANNEL, str(execution.id))]
+
+
+def test_on_postgresql_a_queue_inside_a_transaction_notifies_with_its_commit(
+    migrated_database: Database, postgres_engine: Engine
+) -> None:
+    user_id, [execution] = _new_runs(postgres_engine, {})
+    with _listening(migrated_database) as listener:
+        with Session(postgres_engine) as session:
+            with recorded_statements(session) as statements:
+                assert _queue(session, execution, user_id) is True
+            assert list(listener.notifies(timeout=0.5)) == []  # not before the commit
+            session.commit()
+        notices = list(listener.notifies(timeout=5, stop_after=1))
+    assert not any("synchronous_commit" in sql for sql in statements)  # the write's own
+    assert [n.payload for n in notices] == [str(execution.id)]
 
 
 def test_on_postgresql_nothing_is_notified_for_a_used_key_or_a_refused_run(
