@@ -13,7 +13,12 @@ listeners' polls cover that.
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
+
+logger = logging.getLogger(__name__)
 
 NOTIFY_WITHOUT_FLUSH = (
     "SELECT set_config('synchronous_commit', 'off', true), pg_notify(%(channel)s, %(payload)s)"
@@ -29,7 +34,20 @@ def in_autocommit(connection: Connection) -> bool:
 def notify_after_write(connection: Connection, channel: str, payload: str) -> None:
     """``NOTIFY channel, payload`` on PostgreSQL: on an autocommit connection in a
     transaction of its own that does not wait for the WAL flush; inside a transaction, as
-    part of it (sent when it commits, and its ``synchronous_commit`` left alone)."""
+    part of it (sent when it commits, and its ``synchronous_commit`` left alone).
+
+    On an autocommit connection the write it announces has committed already: a failure to
+    notify (the server or the pooler gone in between) is logged, not raised, so that a
+    caller does not report a stored write as failed; the listeners' polls find it."""
+    parameters = {"channel": channel, "payload": payload}
     # The driver's SQL: nothing to compile, and it runs once per write.
-    statement = NOTIFY_WITHOUT_FLUSH if in_autocommit(connection) else NOTIFY
-    connection.exec_driver_sql(statement, {"channel": channel, "payload": payload})
+    if not in_autocommit(connection):
+        connection.exec_driver_sql(NOTIFY, parameters)
+        return
+    try:
+        connection.exec_driver_sql(NOTIFY_WITHOUT_FLUSH, parameters)
+    except DBAPIError as error:
+        logger.warning(
+            "a notification after a committed write was not sent; listeners will poll",
+            extra={"action": "notify_failed", "channel": channel, "error": str(error.orig)},
+        )

@@ -204,6 +204,25 @@ def test_on_postgresql_a_queue_is_one_statement_in_autocommit_then_a_wake_up_apa
     assert [(n.channel, n.payload) for n in notices] == [(CHANNEL, str(execution.id))]
 
 
+def test_a_wake_up_that_fails_after_the_write_does_not_fail_the_submit(
+    postgres_engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    user_id, [execution] = _new_runs(postgres_engine, {})
+    entry = _audit(user_id, {"id": str(execution.id), "status": execution.status})
+    with create_read_session_factory(postgres_engine)() as session, caplog.at_level("WARNING"):
+        # PostgreSQL refuses an empty channel name: a NOTIFY that fails after the write.
+        assert queue_execution(session=session, execution=execution, audit=entry, channel="")
+        with Session(postgres_engine) as reader:
+            assert reader.get(ChainExecution, execution.id) is not None  # stored all the same
+            assert (
+                reader.scalar(select(func.count()).where(AuditLog.resource_id == str(execution.id)))
+                == 1
+            )
+        assert session.execute(select(func.count()).select_from(ChainExecution)).scalar()
+    [warning] = [r for r in caplog.records if getattr(r, "action", None) == "notify_failed"]
+    assert warning.levelname == "WARNING"
+
+
 def test_on_postgresql_a_queue_inside_a_transaction_notifies_with_its_commit(
     migrated_database: Database, postgres_engine: Engine
 ) -> None:
