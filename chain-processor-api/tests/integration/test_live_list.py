@@ -15,10 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, make_url, text, update
+from sqlalchemy import Engine, text, update
 from sqlalchemy.orm import Session
 from starlette.websockets import WebSocketDisconnect
 
@@ -29,6 +28,7 @@ from chain_processor_api.services.live_list import ListState, list_changes
 from chain_processor_db import migrations
 from chain_processor_db.models import ChainExecution, User
 from chain_processor_db.session import create_db_engine
+from chain_processor_db.testing import database_url, postgres_database
 from tests.conftest import Database, env_url, make_settings
 from tests.factories import make_node, make_strategy, queue_execution
 
@@ -110,16 +110,8 @@ def database(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[Datab
         yield Database("sqlite", f"sqlite:///{tmp_path}/live-list.db")
         return
     admin_url = env_url("TEST_DATABASE_URL")
-    name = f"cp_api_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield Database(
-            "postgres", make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        )
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with postgres_database(admin_url, prefix="cp_api_test") as name:
+        yield Database("postgres", database_url(admin_url, name))
 
 
 @pytest.fixture

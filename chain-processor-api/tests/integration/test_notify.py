@@ -10,7 +10,6 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import make_url
 from sqlalchemy.orm import Session
 
 from chain_processor_api.main import create_app
@@ -19,6 +18,7 @@ from chain_processor_api.services.executions import PENDING_CHANNEL
 from chain_processor_db import migrations
 from chain_processor_db.models import User
 from chain_processor_db.session import create_db_engine
+from chain_processor_db.testing import database_url, postgres_database
 from tests.conftest import Database, env_url, make_settings
 from tests.factories import make_node, make_strategy
 
@@ -26,31 +26,21 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture(scope="module")
-def own_database() -> Iterator[str]:
-    admin_url = env_url("TEST_DATABASE_URL")
-    name = f"cp_api_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
+def notify_database() -> Iterator[str]:
+    """The name of an empty database of this module's own."""
+    with postgres_database(env_url("TEST_DATABASE_URL"), prefix="cp_api_test") as name:
         yield name
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def url_of(server_url: str, name: str) -> str:
-    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.mark.parametrize("through", ["postgres", "pgbouncer"])
 def test_a_submission_notifies_the_executor_when_it_commits(
-    own_database: str, through: str
+    notify_database: str, through: str
 ) -> None:
-    direct_url = url_of(env_url("TEST_DATABASE_URL"), own_database)
+    direct_url = database_url(env_url("TEST_DATABASE_URL"), notify_database)
     server = (
         env_url("TEST_PGBOUNCER_URL") if through == "pgbouncer" else env_url("TEST_DATABASE_URL")
     )
-    api_url = url_of(server, own_database)
+    api_url = database_url(server, notify_database)
     migrations.upgrade(direct_url)
     engine = create_db_engine(api_url, pgbouncer=through == "pgbouncer", pool_size=2)
     settings = make_settings(
@@ -85,11 +75,11 @@ def test_a_submission_notifies_the_executor_when_it_commits(
         engine.dispose()
 
 
-def test_pgbouncer_is_checked_when_configured(own_database: str) -> None:
-    direct_url = url_of(env_url("TEST_DATABASE_URL"), own_database)
+def test_pgbouncer_is_checked_when_configured(notify_database: str) -> None:
+    direct_url = database_url(env_url("TEST_DATABASE_URL"), notify_database)
     migrations.upgrade(direct_url)
     engine = create_db_engine(direct_url, pool_size=1)
-    good = url_of(env_url("TEST_PGBOUNCER_URL"), own_database)
+    good = database_url(env_url("TEST_PGBOUNCER_URL"), notify_database)
     try:
         for url, expected in ((good, "ok"), ("postgresql://postgres@127.0.0.1:1/x", "unavailable")):
             settings = make_settings(Database("postgres", direct_url), pgbouncer_url=url)
