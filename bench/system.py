@@ -22,7 +22,7 @@ import contextlib
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import uvloop
@@ -180,6 +180,17 @@ def api_settings(api_env: dict[str, str]) -> str:
     return "".join(f", {key}={value}" for key, value in sorted(api_env.items()))
 
 
+def executor_settings(environment: Mapping[str, str]) -> str:
+    """The executor's settings a run set (``EXECUTOR_*`` reaches it), its workers first."""
+    workers = f"EXECUTOR_WORKERS={environment.get('EXECUTOR_WORKERS', 'cpu count')}"
+    others = sorted(
+        (key, value)
+        for key, value in environment.items()
+        if key.startswith("EXECUTOR_") and key != "EXECUTOR_WORKERS"
+    )
+    return workers + "".join(f", {key}={value}" for key, value in others)
+
+
 def rss_series(sampler: procs.Sampler) -> list[tuple[float, float]]:
     """Executor RSS (supervisor + workers + sandboxes, MiB), one point a minute."""
     names = [name for name in sampler.usage if name.startswith("executor")]
@@ -207,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         "options": {k: v for k, v in vars(arguments).items() if not k.endswith("_url")},
         "setup": f"API with {api_env.get('API_WORKERS', stack.API_WORKERS)} uvicorn workers"
         f"{api_settings(api_env)} and executor "
-        f"supervisor with EXECUTOR_WORKERS={os.environ.get('EXECUTOR_WORKERS', 'cpu count')}, "
+        f"supervisor with {executor_settings(os.environ)}, "
         "both through PgBouncer (transaction pooling); one load generator on the same machine",
         "slo": SLO,
         "scenarios": {},

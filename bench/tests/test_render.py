@@ -1,6 +1,7 @@
 import json
 import math
 
+from bench import system
 from bench.harness import report
 from bench.harness.render import render_api, render_system
 
@@ -124,3 +125,13 @@ def test_a_fresh_design_keeps_the_objects_and_starts_new_samples():
     assert fresh.ids["/nodes"] == ["n1"]
     assert fresh.nodes is design.nodes
     assert fresh.samples["get_node"].count == 0
+
+
+def test_the_setup_names_every_executor_setting_the_run_set() -> None:
+    assert system.executor_settings({"PATH": "/bin"}) == "EXECUTOR_WORKERS=cpu count"
+    assert (
+        system.executor_settings(
+            {"EXECUTOR_GC_THRESHOLD": "0", "EXECUTOR_WORKERS": "3", "EXECUTOR_BATCH_SIZE": "4"}
+        )
+        == "EXECUTOR_WORKERS=3, EXECUTOR_BATCH_SIZE=4, EXECUTOR_GC_THRESHOLD=0"
+    )

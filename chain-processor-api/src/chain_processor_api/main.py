@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import tempfile
 from collections.abc import AsyncIterator
@@ -40,6 +41,7 @@ from chain_processor_api.core.tracing import (
 from chain_processor_api.services.live import ExecutionEvents
 from chain_processor_api.services.sandbox import SandboxRunner
 from chain_processor_api.web import mount_web_ui
+from chain_processor_core.utils.gc_tuning import tune_gc
 from chain_processor_db.changes import sqlite_path
 from chain_processor_db.session import (
     create_db_engine,
@@ -155,6 +157,8 @@ def create_app(
     return app
 
 
+logger = logging.getLogger("chain_processor_api")
+
 WORKER_DIR = "API_WORKER_DIR"
 """Set by :func:`run` for its workers: where they claim their worker numbers."""
 
@@ -168,7 +172,9 @@ def create_worker_app() -> FastAPI:
     configure_logging(settings.log_level)
     number = claim_worker_number(Path(os.environ[WORKER_DIR]), settings.api_workers)
     first_slot = settings.sandbox_first_slot + number * settings.test_run_sandboxes
-    return create_app(settings.model_copy(update={"sandbox_first_slot": first_slot}))
+    app = create_app(settings.model_copy(update={"sandbox_first_slot": first_slot}))
+    _tune_gc(settings)  # after the imports and the app: what lives as long as the process
+    return app
 
 
 def claim_worker_number(directory: Path, workers: int) -> int:
@@ -185,6 +191,15 @@ def claim_worker_number(directory: Path, workers: int) -> int:
         _claimed.append(descriptor)
         return number
     raise RuntimeError(f"all {workers} API worker numbers are held by live processes")
+
+
+def _tune_gc(settings: Settings) -> None:
+    """Set a served process's garbage collector (core ADR-0003) and say so in the log."""
+    state = tune_gc(settings.gc_threshold)
+    logger.info(
+        "garbage collector set",
+        extra={"action": "gc_set", "gc_thresholds": state.thresholds, "gc_frozen": state.frozen},
+    )
 
 
 def sandbox_runner(settings: Settings) -> SandboxRunner:
@@ -208,8 +223,10 @@ def run() -> None:
     settings = get_settings()
     configure_logging(settings.log_level)
     if settings.api_workers == 1:  # pragma: no cover - `make up`; the tests build the app
+        app = create_app(settings)
+        _tune_gc(settings)
         uvicorn.run(
-            create_app(settings),
+            app,
             host=settings.api_host,
             port=settings.api_port,
             log_config=None,

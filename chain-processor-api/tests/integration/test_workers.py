@@ -3,6 +3,8 @@ all of them, ``/metrics`` sums all of them, and no two share test-run sandbox sl
 
 from __future__ import annotations
 
+import gc
+import json
 import os
 import re
 import socket
@@ -18,6 +20,7 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 
 from chain_processor_api import main
+from chain_processor_api.core.config import Settings
 from tests.conftest import PASSWORD, Database, email_of, make_settings
 
 WORKERS = 2
@@ -103,8 +106,10 @@ def test_each_worker_holds_its_own_number_and_sandbox_slots(
     monkeypatch.setenv(main.WORKER_DIR, str(tmp_path))
     monkeypatch.setattr(main, "_claimed", [])
     apps: list[FastAPI] = []
+    thresholds = gc.get_threshold()
     try:
         apps = [main.create_worker_app() for _ in range(WORKERS)]
+        assert gc.get_threshold()[0] == settings.gc_threshold
         slots = [app.state.sandbox_runner.first_slot for app in apps]
         assert slots == [settings.sandbox_first_slot, settings.sandbox_first_slot + 3]
         with pytest.raises(RuntimeError, match="all 2 API worker numbers are held"):
@@ -117,6 +122,18 @@ def test_each_worker_holds_its_own_number_and_sandbox_slots(
             app.state.sandbox_runner.close()
         for descriptor in main._claimed:
             os.close(descriptor)
+        gc.unfreeze()  # what a worker froze belongs to the test process here
+        gc.set_threshold(*thresholds)
+
+
+def test_each_served_worker_sets_its_garbage_collector(served: str, tmp_path: Path) -> None:
+    lines = (tmp_path / "api.log").read_text().splitlines()
+    records = [json.loads(line) for line in lines if '"gc_set"' in line]
+
+    assert len(records) == WORKERS, lines[-20:]
+    for record in records:
+        assert record["gc_thresholds"][0] == Settings.model_fields["gc_threshold"].default
+        assert record["gc_frozen"] > 10_000  # the imports and the app, examined no more
 
 
 def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:

@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import make_url
 
+from chain_processor_core.utils.gc_tuning import DEFAULT_GC_THRESHOLD
 from chain_processor_executor.sandbox import SandboxLimits
 
 PLACEHOLDER_SECRETS = frozenset(
@@ -153,6 +154,14 @@ class ExecutorSettings(BaseSettings):
         default=False,
         description="Also deliver to loopback, private, link-local and reserved addresses "
         "(development and tests only: see the SSRF notes in the README).",
+    )
+    executor_gc_threshold: int = Field(
+        default=DEFAULT_GC_THRESHOLD,
+        ge=0,
+        le=10_000_000,
+        description="Allocations between two collections of Python's youngest generation in "
+        "a worker process, whose start-up objects are frozen (core ADR-0003); 0 keeps "
+        "Python's collector as it is.",
     )
     log_level: str = Field(default="INFO", description="Logging level.")
     log_json: bool = Field(default=True, description="Log JSON lines (else plain text).")

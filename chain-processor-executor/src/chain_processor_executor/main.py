@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import signal
 import socket
 import sys
 import uuid
 from collections.abc import Sequence
 
+from chain_processor_core.utils.gc_tuning import tune_gc
 from chain_processor_db.session import create_db_engine
 from chain_processor_executor import queue
 from chain_processor_executor.config import ExecutorSettings, get_settings
@@ -27,6 +29,8 @@ from chain_processor_executor.supervisor import Supervisor
 from chain_processor_executor.tracing import configure_tracing
 from chain_processor_executor.wakeups import WakeupShare
 from chain_processor_executor.worker import Worker
+
+logger = logging.getLogger("chain_processor_executor")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -63,6 +67,11 @@ def run_worker(
 
     relay_signals((signal.SIGTERM, signal.SIGINT), lambda _signum: worker.stop())
     provider = configure_tracing(settings)
+    gc = tune_gc(settings.executor_gc_threshold)  # the imports and the worker, kept for life
+    logger.info(
+        "garbage collector set",
+        extra={"action": "gc_set", "gc_thresholds": gc.thresholds, "gc_frozen": gc.frozen},
+    )
     try:
         worker.run()
     finally:

@@ -44,7 +44,9 @@ def launch(
 ) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
     processes: list[subprocess.Popen[bytes]] = []
 
-    def start(*arguments: str, **settings: str) -> subprocess.Popen[bytes]:
+    def start(
+        *arguments: str, output: Path | None = None, **settings: str
+    ) -> subprocess.Popen[bytes]:
         environment = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "DATABASE_URL": bouncer_database.url,
@@ -64,7 +66,13 @@ def launch(
             **settings,
         }
         command = [sys.executable, "-m", "chain_processor_executor.main", *arguments]
-        process = subprocess.Popen(command, env=environment, cwd=tmp_path)
+        if output is None:
+            process = subprocess.Popen(command, env=environment, cwd=tmp_path)
+        else:
+            with output.open("wb") as log:
+                process = subprocess.Popen(
+                    command, env=environment, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT
+                )
         processes.append(process)
         return process
 
@@ -103,6 +111,24 @@ def test_supervisor_runs_executions_and_drains_on_sigterm(
     assert supervisor.wait(60) == 0
     row = execution(engine, slow_id)
     assert (row.status, row.output_text) == ("succeeded", "hello.")  # finished within grace
+
+
+def test_each_worker_sets_its_garbage_collector(
+    launch: Callable[..., subprocess.Popen[bytes]], tmp_path: Path
+) -> None:
+    log = tmp_path / "executor.log"
+    supervisor = launch(output=log, EXECUTOR_GC_THRESHOLD="30000")
+
+    def records() -> list[dict[str, object]]:
+        lines = log.read_text().splitlines()
+        return [json.loads(line) for line in lines if '"gc_set"' in line]
+
+    wait_for(lambda: len(records()) == 2)
+    supervisor.send_signal(signal.SIGTERM)
+    assert supervisor.wait(60) == 0
+    for record in records():
+        assert record["gc_thresholds"][0] == 30_000
+        assert record["gc_frozen"] > 10_000  # the imports and the worker, examined no more
 
 
 def wakeup_files(pid: int) -> set[str]:

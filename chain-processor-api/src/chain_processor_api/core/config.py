@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import make_url
 
+from chain_processor_core.utils.gc_tuning import DEFAULT_GC_THRESHOLD
 from chain_processor_db.config import DEFAULT_DATABASE_URL
 
 PLACEHOLDER_SECRETS = frozenset(
@@ -38,6 +39,15 @@ class Settings(BaseSettings):
         le=64,
         description="API processes sharing the port (uvicorn workers). One process uses one "
         "core at most; PostgreSQL only (the embedded SQLite path keeps one).",
+    )
+
+    gc_threshold: int = Field(
+        default=DEFAULT_GC_THRESHOLD,
+        ge=0,
+        le=10_000_000,
+        description="Allocations between two collections of Python's youngest generation in "
+        "a served API process, whose start-up objects are frozen (core ADR-0003); 0 keeps "
+        "Python's collector as it is (700, nothing frozen).",
     )
 
     database_url: str = Field(
