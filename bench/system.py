@@ -111,8 +111,15 @@ async def bench(
         results: dict[str, Any] = {}
         plans = plan(arguments, wanted)
         for number, (name, (rates, lengths, watching, user_count)) in enumerate(plans.items()):
+            leftovers = 0
             if number:
                 await asyncio.to_thread(the_stack.restart_api)
+                # The old API served what the clients had given up on before it stopped: runs
+                # queued after the last scenario's clean-up, which must not load this one.
+                leftovers = await load.cancel_leftovers(the_stack.direct_url)
+                if leftovers:
+                    logger.info("cancelled %d runs the last scenario's requests queued late",
+                                leftovers)  # fmt: skip
             chains = {
                 label: (await client.create_chain(http, admin, catalog, length, f"{name}-{label}"))[
                     "id"
@@ -134,6 +141,7 @@ async def bench(
                 "users": user_count,
                 **outcome.summary(design if "design" in rates else None),
                 "resources": sampler.report(),
+                "late_runs_cancelled_before": leftovers,
             }
             if name == "soak":
                 results[name]["executor_rss_series"] = rss_series(sampler)

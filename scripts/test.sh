@@ -39,7 +39,7 @@ for component in "${python_components[@]}"; do
     --junitxml=$root/$results/$component.xml -p no:cacheprovider"
 done
 
-step "bench harness (schedule, percentiles, /proc groups, reports)" \
+step "bench harness (schedule, percentiles, /proc groups, reports, clean-up)" \
   .venv/bin/python -m pytest bench/tests -q -p no:cacheprovider --junitxml="$root/$results/bench.xml"
 step "reliability quick subset (make fault / make security run the whole suites)" \
   reliability/run.sh quick --junitxml="$root/$results/reliability.xml"

@@ -265,22 +265,25 @@ async def drain(
             await asyncio.sleep(0.5)
 
 
-async def cancel_leftovers(direct_url: str) -> None:
+async def cancel_leftovers(direct_url: str) -> int:
     """Cancel what a timed-out drain left, so the next scenario starts on an empty queue
-    (harness housekeeping, straight in the database, not measured)."""
+    (harness housekeeping, straight in the database, not measured); how many executions it
+    cancelled or asked to stop."""
     async with await psycopg.AsyncConnection.connect(direct_url, autocommit=True) as connection:
-        await connection.execute(
+        pending = await connection.execute(
             "UPDATE chain_executions SET status = 'cancelled', completed_at = now() "
             "WHERE status = 'pending'"
         )
-        await connection.execute(
+        running = await connection.execute(
             "UPDATE chain_executions SET cancel_requested = true WHERE status = 'running'"
         )
+        stopped = max(pending.rowcount, 0) + max(running.rowcount, 0)
         for _ in range(120):
             cursor = await connection.execute(
                 "SELECT count(*) FROM chain_executions WHERE status = 'running'"
             )
             row = await cursor.fetchone()
             if row is None or row[0] == 0:
-                return
+                break
             await asyncio.sleep(0.5)
+    return stopped

@@ -51,6 +51,19 @@ def render_system(result: dict[str, Any]) -> str:
         "",
         resources_table(result["scenarios"]),
     ]
+    late = {
+        name: scenario["late_runs_cancelled_before"]
+        for name, scenario in result["scenarios"].items()
+        if scenario.get("late_runs_cancelled_before")
+    }
+    if late:
+        cancelled = ", ".join(f"{count} before {name}" for name, count in late.items())
+        lines += [
+            "",
+            f"Runs the previous scenario's requests queued after its clean-up (the API served "
+            f"them after the clients had given up), cancelled before the next one started: "
+            f"{cancelled}.",
+        ]
     soak = result["scenarios"].get("soak")
     if soak is not None:
         series = ", ".join(f"{s / 60:.0f} min: {mib} MiB" for s, mib in soak["executor_rss_series"])

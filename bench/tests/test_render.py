@@ -135,3 +135,12 @@ def test_the_setup_names_every_executor_setting_the_run_set() -> None:
         )
         == "EXECUTOR_WORKERS=3, EXECUTOR_BATCH_SIZE=4, EXECUTOR_GC_THRESHOLD=0"
     )
+
+
+def test_runs_cancelled_before_a_scenario_are_reported_only_when_there_were_some():
+    assert "queued after its clean-up" not in render_system(system_result())
+    assert "queued after its clean-up" not in render_system(
+        system_result(late_runs_cancelled_before=0)
+    )
+    text = render_system(system_result(late_runs_cancelled_before=37))
+    assert "cancelled before the next one started: 37 before S1." in text
