@@ -20,6 +20,16 @@ PLACEHOLDER_SECRETS = frozenset(
 MIN_SECRET_CHARS = 32
 
 
+SQLITE_CONCURRENCY = 4
+"""Runs a worker runs at once on SQLite unless ``EXECUTOR_CONCURRENCY`` says otherwise: one
+writer at a time, so more would mostly wait for the file's lock."""
+
+EXECUTOR_SANDBOX_SLOTS = 900
+"""Sandbox slots 0 … 899 belong to the executor's workers (worker *i* takes
+``EXECUTOR_CONCURRENCY`` of them from ``i * EXECUTOR_CONCURRENCY``); the API's test-run
+sandboxes start at 900, so no two sandboxes on one host share a uid."""
+
+
 class ExecutorSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
@@ -45,7 +55,19 @@ class ExecutorSettings(BaseSettings):
         default_factory=lambda: os.cpu_count() or 1, ge=1, description="Worker processes."
     )
     executor_concurrency: int = Field(
-        default=4, ge=1, le=64, description="Executions one worker runs at once (= sandboxes)."
+        default=16,
+        ge=1,
+        le=64,
+        description="Executions one worker runs at once, and its most sandboxes (each keeps "
+        f"a fork for the last trust domain it ran; ADR-0008); {SQLITE_CONCURRENCY} by default "
+        "on SQLite, whose writers take turns.",
+    )
+    executor_sandboxes_at_start: int | None = Field(
+        default=None,
+        ge=0,
+        le=64,
+        description="Sandboxes a worker starts with (all when unset); the others start when "
+        "first needed, up to EXECUTOR_CONCURRENCY.",
     )
     executor_batch_size: int = Field(default=8, ge=1, description="Most executions per claim.")
     executor_prefetch: int = Field(
@@ -167,6 +189,23 @@ class ExecutorSettings(BaseSettings):
     log_json: bool = Field(default=True, description="Log JSON lines (else plain text).")
 
     @model_validator(mode="after")
+    def _fewer_runs_at_once_on_sqlite(self) -> ExecutorSettings:
+        if "executor_concurrency" not in self.model_fields_set and self.is_sqlite:
+            self.executor_concurrency = SQLITE_CONCURRENCY
+        return self
+
+    @model_validator(mode="after")
+    def _check_sandbox_slots(self) -> ExecutorSettings:
+        sandboxes = self.executor_workers * self.executor_concurrency
+        if sandboxes > EXECUTOR_SANDBOX_SLOTS:
+            raise ValueError(
+                f"EXECUTOR_WORKERS x EXECUTOR_CONCURRENCY is {sandboxes} sandboxes, more than "
+                f"the {EXECUTOR_SANDBOX_SLOTS} slots (uids) kept for the executor: the API's "
+                "test-run sandboxes start at the next one"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _check_webhook_secret(self) -> ExecutorSettings:
         if self.environment == "development":
             return self
@@ -176,6 +215,10 @@ class ExecutorSettings(BaseSettings):
         if len(value) < MIN_SECRET_CHARS:
             raise ValueError(f"WEBHOOK_SECRET must have at least {MIN_SECRET_CHARS} characters")
         return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return make_url(self.database_url).get_backend_name() == "sqlite"
 
     @property
     def listen_url(self) -> str | None:

@@ -90,7 +90,7 @@ class Worker:
         self.wakeup.set()
 
     def run(self) -> None:
-        self.pool.start()
+        self.pool.start(self.settings.executor_sandboxes_at_start)
         threads = ThreadPoolExecutor(self.concurrency, thread_name_prefix="execution")
         heartbeat = threading.Thread(target=self._heartbeat, name="heartbeat", daemon=True)
         heartbeat.start()

@@ -103,6 +103,18 @@ def test_worker_runs_what_is_submitted(engine: Engine, start_worker: Callable[..
     assert worker.completed == 6
 
 
+def test_a_worker_starts_a_few_sandboxes_and_the_others_when_runs_need_them(
+    engine: Engine, start_worker: Callable[..., Worker]
+) -> None:
+    nap = "import time\n\ndef node(text):\n    time.sleep(0.5)\n    return text\n"
+    worker = start_worker(executor_concurrency=3, executor_sandboxes_at_start=1)
+    wait_for(lambda: worker.pool.started == 1)
+    # three chains: three trust domains, running at once
+    ids = [submit(engine, make_chain(engine, [nap]), f"text {i}") for i in range(3)]
+    wait_for(lambda: all(status(engine, i) == "succeeded" for i in ids))
+    assert worker.pool.started == 3
+
+
 def test_cancel_reaches_a_running_node_through_the_heartbeat(
     engine: Engine, start_worker: Callable[..., Worker]
 ) -> None:

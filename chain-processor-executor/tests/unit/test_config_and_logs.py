@@ -86,3 +86,16 @@ def test_a_placeholder_webhook_secret_is_refused_outside_development(secret: str
     assert settings(environment="development", webhook_secret=secret).environment == "development"
     strong = "x" * 40
     assert settings(environment="production", webhook_secret=strong).environment == "production"
+
+
+def test_the_sandboxes_of_all_workers_must_fit_the_executors_slots() -> None:
+    assert settings(executor_workers=56, executor_concurrency=16).executor_concurrency == 16
+    with pytest.raises(ValueError, match="912 sandboxes, more than the 900 slots"):
+        settings(executor_workers=57, executor_concurrency=16)
+
+
+def test_sqlite_runs_fewer_executions_at_once_unless_told_otherwise() -> None:
+    postgres = settings(database_url="postgresql://u@db/cp").executor_concurrency
+    sqlite = settings(database_url="sqlite:///var/cp.db").executor_concurrency
+    told = settings(database_url="sqlite:///var/cp.db", executor_concurrency=9)
+    assert (postgres, sqlite, told.executor_concurrency) == (16, 4, 9)

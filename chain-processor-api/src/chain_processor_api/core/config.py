@@ -17,6 +17,7 @@ from sqlalchemy import make_url
 
 from chain_processor_core.utils.gc_tuning import DEFAULT_GC_THRESHOLD
 from chain_processor_db.config import DEFAULT_DATABASE_URL
+from chain_processor_executor.config import EXECUTOR_SANDBOX_SLOTS
 
 PLACEHOLDER_SECRETS = frozenset(
     {"changethis", "change-me", "changeme", "secret", "secret-key", "your-secret-key", "dev"}
@@ -151,7 +152,7 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="Cap on a `_timeout_s` given in a test-run's config."
     )
     sandbox_first_slot: int = Field(
-        default=900,
+        default=EXECUTOR_SANDBOX_SLOTS,
         ge=0,
         description="First sandbox slot of this process: slot + SANDBOX_UID_BASE is the "
         "sandbox uid, so keep it apart from the executor workers' slots (0, 1, …).",

@@ -1,6 +1,10 @@
-"""A pool of pre-started sandbox processes shared by the threads of one worker.
+"""A pool of sandbox processes shared by the threads of one worker.
 
-A thread borrows a sandbox for one node run. A sandbox that was killed (timeout, cancel,
+A thread borrows a sandbox for one node run or one execution's chain. Some sandboxes start
+with the pool, the others when first needed, up to ``size``: a run of a trust domain that no
+idle sandbox keeps a fork of takes an idle sandbox keeping none, else a new one, and only
+when all ``size`` are started the idle sandbox used last, whose kept fork ends (executor
+ADR-0008). A sandbox that was killed (timeout, cancel,
 crash, output over the limit) or that may be damaged (out of memory) is replaced by a fresh
 one before it goes back to the pool, so the next node always gets a working sandbox.
 Each replacement counts in ``executor_sandbox_restarts_total{reason}``: the reason code of
@@ -41,13 +45,19 @@ class SandboxPool:
         self._condition = threading.Condition()
         self._closed = False
 
-    def start(self) -> SandboxPool:
-        """Start every sandbox now rather than on first use."""
-        while self._missing:
+    def start(self, count: int | None = None) -> SandboxPool:
+        """Start ``count`` sandboxes now (every one when ``None``) rather than on first use."""
+        wanted = self.size if count is None else min(count, self.size)
+        while self.started < wanted:
             process = SandboxProcess(self.limits, self._missing[-1], self.python)
             self._missing.pop()
             self._idle.append(process)
         return self
+
+    @property
+    def started(self) -> int:
+        """Sandboxes started (idle or borrowed)."""
+        return self.size - len(self._missing)
 
     @contextmanager
     def sandbox(self) -> Iterator[SandboxProcess]:
@@ -101,8 +111,9 @@ class SandboxPool:
             while not self._idle and not self._missing:
                 self._condition.wait()
             if self._idle:
-                # a sandbox keeping a fork of this key, else one keeping none, else any
-                ranked = sorted(
+                # a sandbox keeping a fork of this key, else one keeping none, else a new
+                # one, else the one used last (then its kept fork ends)
+                index = min(
                     range(len(self._idle)),
                     key=lambda i: (
                         self._idle[i].warm_key != key or key is None,
@@ -110,7 +121,9 @@ class SandboxPool:
                         -i,
                     ),
                 )
-                return self._idle.pop(ranked[0])
+                kept = self._idle[index].warm_key
+                if kept is None or kept == key or not self._missing:
+                    return self._idle.pop(index)
             slot = self._missing.pop()
         try:
             return SandboxProcess(self.limits, slot, self.python)

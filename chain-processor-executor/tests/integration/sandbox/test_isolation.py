@@ -90,3 +90,37 @@ def test_the_pool_prefers_the_sandbox_keeping_the_domain() -> None:
         assert outputs(pool, [STEP], "a2", "alice:v1") == ["a1"]
         assert outputs(pool, [STEP], "b2", "bob:v1") == ["b1"]
         assert outputs(pool, [STEP], "c1", "carol:v1") == ["nothing"]
+
+
+def test_a_pool_starts_another_sandbox_rather_than_end_a_kept_domain() -> None:
+    pool = SandboxPool(3).start(1)
+    try:
+        assert pool.started == 1
+        assert outputs(pool, [STEP], "a1", "alice:v1") == ["nothing"]
+        assert outputs(pool, [STEP], "b1", "bob:v1") == ["nothing"]
+        assert pool.started == 2  # bob got a new sandbox: alice's fork is still kept
+        assert outputs(pool, [STEP], "a2", "alice:v1") == ["a1"]
+        assert outputs(pool, [STEP], "b2", "bob:v1") == ["b1"]
+        assert pool.started == 2
+    finally:
+        pool.close()
+
+
+def test_a_full_pool_ends_the_fork_of_the_sandbox_used_last() -> None:
+    with SandboxPool(2) as pool:
+        assert outputs(pool, [STEP], "a1", "alice:v1") == ["nothing"]
+        assert outputs(pool, [STEP], "b1", "bob:v1") == ["nothing"]
+        assert outputs(pool, [STEP], "c1", "carol:v1") == ["nothing"]  # in bob's sandbox
+        assert outputs(pool, [STEP], "a2", "alice:v1") == ["a1"]
+        assert outputs(pool, [STEP], "b2", "bob:v1") == ["nothing"]
+        assert pool.started == 2
+
+
+def test_a_pool_starts_at_most_its_size() -> None:
+    with SandboxPool(2) as pool:
+        assert pool.started == 2
+    pool = SandboxPool(2).start(5)
+    try:
+        assert pool.started == 2
+    finally:
+        pool.close()
