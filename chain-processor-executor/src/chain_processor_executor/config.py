@@ -189,9 +189,13 @@ class ExecutorSettings(BaseSettings):
     log_json: bool = Field(default=True, description="Log JSON lines (else plain text).")
 
     @model_validator(mode="after")
-    def _fewer_runs_at_once_on_sqlite(self) -> ExecutorSettings:
-        if "executor_concurrency" not in self.model_fields_set and self.is_sqlite:
-            self.executor_concurrency = SQLITE_CONCURRENCY
+    def _default_concurrency(self) -> ExecutorSettings:
+        """Unless set: fewer runs at once on SQLite, and no more sandboxes in all than the
+        executor's slots (a host with more than 56 cores runs fewer than 16 per worker)."""
+        if "executor_concurrency" not in self.model_fields_set:
+            wanted = SQLITE_CONCURRENCY if self.is_sqlite else self.executor_concurrency
+            fitting = EXECUTOR_SANDBOX_SLOTS // self.executor_workers
+            self.executor_concurrency = max(1, min(wanted, fitting))
         return self
 
     @model_validator(mode="after")

@@ -92,6 +92,11 @@ def test_the_sandboxes_of_all_workers_must_fit_the_executors_slots() -> None:
     assert settings(executor_workers=56, executor_concurrency=16).executor_concurrency == 16
     with pytest.raises(ValueError, match="912 sandboxes, more than the 900 slots"):
         settings(executor_workers=57, executor_concurrency=16)
+    # unset, the concurrency is lowered to fit: a 64-core host still starts
+    many = settings(database_url="postgresql://u@db/cp", executor_workers=64)
+    assert many.executor_concurrency == 14
+    with pytest.raises(ValueError, match="901 sandboxes"):
+        settings(database_url="postgresql://u@db/cp", executor_workers=901)
 
 
 def test_sqlite_runs_fewer_executions_at_once_unless_told_otherwise() -> None:
