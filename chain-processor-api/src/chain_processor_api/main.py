@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fcntl
-import logging
 import os
 import tempfile
 from collections.abc import AsyncIterator
@@ -157,8 +156,6 @@ def create_app(
     return app
 
 
-logger = logging.getLogger("chain_processor_api")
-
 WORKER_DIR = "API_WORKER_DIR"
 """Set by :func:`run` for its workers: where they claim their worker numbers."""
 
@@ -173,7 +170,7 @@ def create_worker_app() -> FastAPI:
     number = claim_worker_number(Path(os.environ[WORKER_DIR]), settings.api_workers)
     first_slot = settings.sandbox_first_slot + number * settings.test_run_sandboxes
     app = create_app(settings.model_copy(update={"sandbox_first_slot": first_slot}))
-    _tune_gc(settings)  # after the imports and the app: what lives as long as the process
+    tune_gc(settings.gc_threshold)  # after the imports and the app (core ADR-0003)
     return app
 
 
@@ -191,15 +188,6 @@ def claim_worker_number(directory: Path, workers: int) -> int:
         _claimed.append(descriptor)
         return number
     raise RuntimeError(f"all {workers} API worker numbers are held by live processes")
-
-
-def _tune_gc(settings: Settings) -> None:
-    """Set a served process's garbage collector (core ADR-0003) and say so in the log."""
-    state = tune_gc(settings.gc_threshold)
-    logger.info(
-        "garbage collector set",
-        extra={"action": "gc_set", "gc_thresholds": state.thresholds, "gc_frozen": state.frozen},
-    )
 
 
 def sandbox_runner(settings: Settings) -> SandboxRunner:
@@ -224,7 +212,7 @@ def run() -> None:
     configure_logging(settings.log_level)
     if settings.api_workers == 1:  # pragma: no cover - `make up`; the tests build the app
         app = create_app(settings)
-        _tune_gc(settings)
+        tune_gc(settings.gc_threshold)
         uvicorn.run(
             app,
             host=settings.api_host,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import signal
 import socket
 import sys
@@ -29,8 +28,6 @@ from chain_processor_executor.supervisor import Supervisor
 from chain_processor_executor.tracing import configure_tracing
 from chain_processor_executor.wakeups import WakeupShare
 from chain_processor_executor.worker import Worker
-
-logger = logging.getLogger("chain_processor_executor")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -67,11 +64,7 @@ def run_worker(
 
     relay_signals((signal.SIGTERM, signal.SIGINT), lambda _signum: worker.stop())
     provider = configure_tracing(settings)
-    gc = tune_gc(settings.executor_gc_threshold)  # the imports and the worker, kept for life
-    logger.info(
-        "garbage collector set",
-        extra={"action": "gc_set", "gc_thresholds": gc.thresholds, "gc_frozen": gc.frozen},
-    )
+    tune_gc(settings.executor_gc_threshold)  # the imports and the worker (core ADR-0003)
     try:
         worker.run()
     finally:

@@ -11,7 +11,10 @@ again) and raises the youngest generation's threshold.
 from __future__ import annotations
 
 import gc
+import logging
 from dataclasses import dataclass
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_GC_THRESHOLD = 20_000
 """Container allocations (net of deallocations) between two collections of the youngest
@@ -29,7 +32,8 @@ class GcState:
 def tune_gc(threshold: int = DEFAULT_GC_THRESHOLD) -> GcState:
     """Collect, freeze the surviving objects and collect the youngest generation every
     ``threshold`` allocations (the older generations' thresholds are kept). ``0`` leaves the
-    collector as Python set it. Call it once the process has built what it keeps."""
+    collector as Python set it. Call it once the process has built what it keeps; it logs
+    one ``gc_set`` line with the outcome."""
     if threshold < 0:
         raise ValueError(f"the threshold cannot be negative, got {threshold}")
     if threshold:
@@ -37,7 +41,12 @@ def tune_gc(threshold: int = DEFAULT_GC_THRESHOLD) -> GcState:
         gc.freeze()
         _, middle, oldest = gc.get_threshold()
         gc.set_threshold(threshold, middle, oldest)
-    return gc_state()
+    state = gc_state()
+    logger.info(
+        "garbage collector set",
+        extra={"action": "gc_set", "gc_thresholds": state.thresholds, "gc_frozen": state.frozen},
+    )
+    return state
 
 
 def gc_state() -> GcState:
