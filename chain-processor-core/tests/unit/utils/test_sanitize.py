@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from chain_processor_core.exceptions.errors import InvalidInputError
@@ -199,6 +199,8 @@ def test_any_text_is_handled_and_capped(message: str) -> None:
 @settings(database=None)
 @given(SECRETS, SECRETS, st.sampled_from(["password", "token", "api_key", "Secret"]))
 def test_generated_secrets_never_leak(user: str, secret: str, key: str) -> None:
+    # A secret that is part of the message's own words ("failed") is in any answer.
+    assume(secret not in f"failed with (retrying) {key} mysql:// db.internal/app")
     messages = [
         f"{key}={secret}",
         f"{key}: '{secret}'",
