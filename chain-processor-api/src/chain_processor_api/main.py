@@ -19,7 +19,7 @@ from chain_processor_api import __version__
 from chain_processor_api.api.deps import watch_writes
 from chain_processor_api.api.router import API_PREFIX, api_router
 from chain_processor_api.api.routes import health, metrics
-from chain_processor_api.core.auth_cache import AuthCache, forget_on_commit
+from chain_processor_api.core import auth_cache, run_targets
 from chain_processor_api.core.config import Settings, get_settings
 from chain_processor_api.core.errors import UnexpectedErrorMiddleware, install_error_handlers
 from chain_processor_api.core.logging import configure_logging
@@ -42,6 +42,8 @@ from chain_processor_api.services.sandbox import SandboxRunner
 from chain_processor_api.web import mount_web_ui
 from chain_processor_core.utils.gc_tuning import tune_gc
 from chain_processor_db.changes import sqlite_path
+from chain_processor_db.repositories.ab import CHAIN_CHANGES_CHANNEL
+from chain_processor_db.repositories.auth import AUTH_CHANGES_CHANNEL
 from chain_processor_db.session import (
     create_db_engine,
     create_read_session_factory,
@@ -72,8 +74,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if settings.auth_cache_seconds > 0:
-            app.state.execution_events.start()  # the auth cache works while it listens
+        if settings.auth_cache_seconds > 0 or settings.run_target_cache_seconds > 0:
+            app.state.execution_events.start()  # the kept reads work while it listens
         yield
         app.state.sandbox_runner.close()
         await app.state.execution_events.stop()
@@ -96,10 +98,12 @@ def create_app(
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
     app.state.read_session_factory = create_read_session_factory(engine)
-    app.state.auth_cache = AuthCache(settings.auth_cache_seconds)
+    app.state.auth_cache = auth_cache.AuthCache(settings.auth_cache_seconds)
+    app.state.run_targets = run_targets.RunTargets(settings.run_target_cache_seconds)
     for sessions in (app.state.session_factory, app.state.read_session_factory):
         watch_writes(sessions)
-        forget_on_commit(sessions, app.state.auth_cache)
+        auth_cache.forget_on_commit(sessions, app.state.auth_cache)
+        run_targets.forget_on_commit(sessions, app.state.run_targets)
     app.state.login_throttle = LoginThrottle(
         max_failures_per_account=settings.login_max_failures_per_account,
         max_attempts_per_address=settings.login_max_attempts_per_address,
@@ -108,7 +112,10 @@ def create_app(
     app.state.execution_events = ExecutionEvents(
         settings.listen_url(),
         sqlite_file=sqlite_path(settings.database_url),
-        auth_cache=app.state.auth_cache,
+        kept={
+            AUTH_CHANGES_CHANNEL: app.state.auth_cache,
+            CHAIN_CHANGES_CHANNEL: app.state.run_targets,
+        },
     )
     app.state.sandbox_runner = sandbox_runner(settings)
     app.state.metrics = Metrics()

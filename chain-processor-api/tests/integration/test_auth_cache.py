@@ -225,7 +225,7 @@ def test_a_commit_that_changes_a_user_or_their_sessions_forgets_them_at_once(
 
         def keep() -> None:
             for user in (one, two):
-                cache.put(ids[user.id], user, cache.generation)
+                cache.put_user(ids[user.id], user, cache.generation)
 
         def kept() -> set[uuid.UUID]:
             return {u.id for u in (one, two) if cache.user(ids[u.id], u.id, Session())}

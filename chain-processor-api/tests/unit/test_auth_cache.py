@@ -43,7 +43,7 @@ def listening_cache(seconds: float = 10, **kwargs: object) -> AuthCache:
 
 def test_a_kept_sign_in_gives_the_user_as_a_row_of_the_session_without_a_statement() -> None:
     cache, user, sid = listening_cache(), a_user(), uuid.uuid4()
-    cache.put(sid, user, cache.generation)
+    cache.put_user(sid, user, cache.generation)
     session = Session()  # no engine: any statement would fail
     kept = cache.user(sid, user.id, session)
     assert kept is not None and kept is not user
@@ -63,7 +63,7 @@ def test_a_kept_sign_in_gives_the_user_as_a_row_of_the_session_without_a_stateme
 
 def test_a_session_that_has_the_user_gets_its_own_row() -> None:
     cache, user, sid = listening_cache(), a_user(), uuid.uuid4()
-    cache.put(sid, user, cache.generation)
+    cache.put_user(sid, user, cache.generation)
     session = Session()
     first = cache.user(sid, user.id, session)
     assert cache.user(sid, user.id, session) is first
@@ -72,10 +72,10 @@ def test_a_session_that_has_the_user_gets_its_own_row() -> None:
 def test_nothing_is_kept_until_notifications_come_nor_when_it_is_off() -> None:
     user, sid = a_user(), uuid.uuid4()
     waiting = AuthCache(10)
-    waiting.put(sid, user, waiting.generation)
+    waiting.put_user(sid, user, waiting.generation)
     off = AuthCache(0)
     off.listening(True)
-    off.put(sid, user, off.generation)
+    off.put_user(sid, user, off.generation)
     assert (len(waiting), len(off)) == (0, 0)
     assert waiting.user(sid, user.id, Session()) is None
 
@@ -83,7 +83,7 @@ def test_nothing_is_kept_until_notifications_come_nor_when_it_is_off() -> None:
 def test_a_sign_in_is_kept_for_its_seconds_and_only_for_its_user() -> None:
     clock = Clock()
     cache, user, sid = listening_cache(5, clock=clock), a_user(), uuid.uuid4()
-    cache.put(sid, user, cache.generation)
+    cache.put_user(sid, user, cache.generation)
     assert cache.user(sid, uuid.uuid4(), Session()) is None  # a token of someone else
     clock.now += 4.9
     assert cache.user(sid, user.id, Session()) is not None
@@ -97,7 +97,7 @@ def test_a_change_forgets_the_users_sign_ins_and_only_theirs() -> None:
     one, two = a_user(), a_user()
     sessions = {uuid.uuid4(): one, uuid.uuid4(): one, uuid.uuid4(): two}
     for sid, user in sessions.items():
-        cache.put(sid, user, cache.generation)
+        cache.put_user(sid, user, cache.generation)
     cache.forget_payload(f" {one.id}\n")
     left = {sid for sid, user in sessions.items() if cache.user(sid, user.id, Session())}
     assert left == {sid for sid, user in sessions.items() if user is two}
@@ -109,18 +109,18 @@ def test_what_was_read_while_a_change_came_is_not_kept() -> None:
     cache, user, sid = listening_cache(), a_user(), uuid.uuid4()
     before_the_read = cache.generation
     cache.forget([uuid.uuid4()])  # heard during the read, whoever it was about
-    cache.put(sid, user, before_the_read)
+    cache.put_user(sid, user, before_the_read)
     assert len(cache) == 0
-    cache.put(sid, user, cache.generation)
+    cache.put_user(sid, user, cache.generation)
     assert len(cache) == 1
 
 
 def test_losing_the_notifications_forgets_everything_and_stops_keeping() -> None:
     cache, user, sid = listening_cache(), a_user(), uuid.uuid4()
-    cache.put(sid, user, cache.generation)
+    cache.put_user(sid, user, cache.generation)
     cache.listening(False)
     assert cache.user(sid, user.id, Session()) is None
-    cache.put(sid, user, cache.generation)
+    cache.put_user(sid, user, cache.generation)
     assert len(cache) == 0
     cache.listening(True)  # back: starts empty
     assert len(cache) == 0
@@ -130,7 +130,7 @@ def test_a_full_cache_lets_the_oldest_go() -> None:
     cache = listening_cache(capacity=2)
     kept = [(uuid.uuid4(), a_user()) for _ in range(3)]
     for sid, user in kept:
-        cache.put(sid, user, cache.generation)
+        cache.put_user(sid, user, cache.generation)
     assert [cache.user(sid, user.id, Session()) is not None for sid, user in kept] == [
         False,
         True,

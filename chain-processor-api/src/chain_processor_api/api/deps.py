@@ -149,7 +149,7 @@ def signed_in_user(
     if user is None:
         generation = cache.generation
         user, session_id = authenticate(session, settings, token, state)
-        cache.put(session_id, user, generation)
+        cache.put_user(session_id, user, generation)
     return user
 
 
@@ -169,7 +169,7 @@ async def get_current_user(
         read, session_id = await run_in_threadpool(
             _read_current_user, session, settings, token, state
         )
-        cache.put(session_id, read, generation)
+        cache.put_user(session_id, read, generation)
         user = read
     request.state.auth_session_id = claims.session_id
     request.state.user = user

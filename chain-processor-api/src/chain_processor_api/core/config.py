@@ -80,6 +80,15 @@ class Settings(BaseSettings):
         "PostgreSQL while this process LISTENs for changes to users and sessions (which end "
         "it at once); 0 reads it on every request.",
     )
+    run_target_cache_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        le=300,
+        description="How long what a submit reads of a chain (active, current version, "
+        "traffic split, the version it pins) is trusted without reading it again, on "
+        "PostgreSQL while this process LISTENs for changes to chains (which end it at once); "
+        "0 reads it on every submit.",
+    )
     live_poll_seconds: float = Field(
         default=1.0, gt=0, le=60, description="How often live streams look for progress."
     )

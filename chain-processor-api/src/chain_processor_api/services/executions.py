@@ -21,6 +21,7 @@ from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from chain_processor_api.api.audit import Audit
+from chain_processor_api.core.run_targets import RunTargets
 from chain_processor_api.schemas.executions import ExecutionView
 from chain_processor_api.services.traffic import route
 from chain_processor_core.exceptions.errors import (
@@ -97,13 +98,18 @@ def submit(
     user_id: uuid.UUID,
     trace: dict[str, str],
     audit: Audit,
+    targets: RunTargets | None = None,
 ) -> Submitted:
     """Queue a run with its audit row; a repeated idempotency key returns the first run.
 
-    Without a ``version``, the chain's traffic split (if any) chooses one.
+    Without a ``version``, the chain's traffic split (if any) chooses one. ``targets``: the
+    process's kept run targets (read from the database without them).
     """
-    target = ab_repo.get_run_target(
-        session=session, strategy_id=execution_in.strategy_id, version=execution_in.version
+    strategy_id, asked = execution_in.strategy_id, execution_in.version
+    target = (
+        targets.read(session, strategy_id, asked)
+        if targets is not None
+        else ab_repo.get_run_target(session=session, strategy_id=strategy_id, version=asked)
     )
     strategy = target.strategy
     execution_in = route(execution_in, target.variants)

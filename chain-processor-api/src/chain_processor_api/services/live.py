@@ -7,8 +7,9 @@ reaches a final status. On PostgreSQL one ``LISTEN chain_execution_events`` conn
 process (straight to PostgreSQL: PgBouncer in transaction mode cannot LISTEN) wakes the
 watchers of the execution named in the payload (its id, or JSON with ``execution_id``); an
 unreadable payload wakes every watcher. The same connection LISTENs on
-``chain_executions_pending`` (new executions) for the list streams, and on
-``chain_auth_changes`` for the :class:`~chain_processor_api.core.auth_cache.AuthCache`.
+``chain_executions_pending`` (new executions) for the list streams, and on the channels of
+the process's kept reads (:mod:`chain_processor_api.core.kept`): ``chain_auth_changes`` for
+the sign-ins, ``chain_strategy_changes`` for the submits' run targets.
 On SQLite, which has no NOTIFY, one task per process asks every ``SQLITE_CHECK_SECONDS``
 whether another connection committed to the file (:mod:`chain_processor_db.changes`, which
 reads no table) and wakes every watcher when one did. Polling is the fallback everywhere.
@@ -24,7 +25,7 @@ import re
 import sqlite3
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,20 +34,18 @@ import anyio.to_thread
 import psycopg
 from sqlalchemy.orm import Session
 
-from chain_processor_api.core.auth_cache import AuthCache
+from chain_processor_api.core.kept import Kept
 from chain_processor_api.services.executions import EVENTS_CHANNEL, PENDING_CHANNEL, find_view
 from chain_processor_core.models.status import ExecutionStatus
 from chain_processor_db.changes import SqliteCommits
-from chain_processor_db.repositories.auth import AUTH_CHANGES_CHANNEL
 from chain_processor_db.repositories.executions import read_node_executions
 
-LISTEN_CHANNELS = (EVENTS_CHANNEL, PENDING_CHANNEL, AUTH_CHANGES_CHANNEL)
-"""Progress, new executions (for the list streams), and changes to who is signed in."""
+LISTEN_CHANNELS = (EVENTS_CHANNEL, PENDING_CHANNEL)
+"""Progress and new executions (for the list streams); the kept reads' channels besides."""
 LISTEN_APPLICATION_NAME = "chain-processor-api-listen"
 """How the LISTEN connection shows in ``pg_stat_activity``."""
 LISTENING_POLL_SECONDS = 15.0
 """A watcher's safety-net poll while notifications come."""
-_AUTH_CHANNEL = AUTH_CHANGES_CHANNEL.encode()
 SQLITE_CHECK_SECONDS = 0.1
 """How often, on SQLite and while anyone watches, the file is checked for others' commits."""
 
@@ -110,12 +109,14 @@ class ExecutionEvents:
         *,
         sqlite_file: str | None = None,
         sqlite_check_s: float = SQLITE_CHECK_SECONDS,
-        auth_cache: AuthCache | None = None,
+        kept: Mapping[str, Kept[Any, Any]] | None = None,
     ) -> None:
-        """``auth_cache`` is told when the LISTEN connection comes and goes and what
-        ``chain_auth_changes`` says (SQLite's watch tells it nothing: it stays off)."""
+        """``kept``: by channel, the kept reads its notifications forget; each is told when
+        the LISTEN connection comes and goes (SQLite's watch tells them nothing: they stay
+        off)."""
         self.listen_url = listen_url
-        self.auth_cache = auth_cache
+        self.kept = dict(kept or {})
+        self._kept_by_channel = {channel.encode(): k for channel, k in self.kept.items()}
         self.sqlite_file = sqlite_file
         self.sqlite_check_s = sqlite_check_s
         self.listening = False
@@ -194,19 +195,19 @@ class ExecutionEvents:
                 async with await psycopg.AsyncConnection.connect(
                     url, autocommit=True, application_name=LISTEN_APPLICATION_NAME
                 ) as conn:
-                    for channel in LISTEN_CHANNELS:
+                    for channel in (*LISTEN_CHANNELS, *self.kept):
                         await conn.execute(f"LISTEN {channel}")
                     self.listening = True
-                    if self.auth_cache is not None:
-                        self.auth_cache.listening(True)
+                    for kept in self.kept.values():
+                        kept.listening(True)
                     self.wake(None)  # catch up on what happened while not listening
                     await self._read_notifications(conn.pgconn)
             except psycopg.Error:
                 logger.warning("listen connection lost", extra={"action": "listen_retry"})
             finally:
                 self.listening = False
-                if self.auth_cache is not None:
-                    self.auth_cache.listening(False)
+                for kept in self.kept.values():
+                    kept.listening(False)
             self.wake(None)  # back to polling at the requested interval until reconnected
             await asyncio.sleep(1)
 
@@ -229,10 +230,10 @@ class ExecutionEvents:
                 return
             while (notice := pgconn.notifies()) is not None:
                 payload = notice.extra.decode("utf-8", "replace")
-                if notice.relname != _AUTH_CHANNEL:
+                if (kept := self._kept_by_channel.get(notice.relname)) is not None:
+                    kept.forget_payload(payload)
+                else:
                     self.wake(parse_payload(payload))
-                elif self.auth_cache is not None:
-                    self.auth_cache.forget_payload(payload)
 
         loop.add_reader(pgconn.socket, readable)
         try:

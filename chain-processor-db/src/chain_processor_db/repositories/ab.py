@@ -81,6 +81,11 @@ def get_traffic_split(*, session: Session, strategy_id: uuid.UUID) -> TrafficSpl
     return session.get(TrafficSplit, strategy_id)
 
 
+CHAIN_CHANGES_CHANNEL = "chain_strategy_changes"
+"""Migration 0006's triggers NOTIFY it with a chain's id when what :func:`get_run_target`
+reads of the chain changes (its active flag, current version, versions or traffic split)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ChainRef:
     """The columns of a chain a submit needs, read as a row (no ORM object to build, track

@@ -88,7 +88,12 @@ def create_execution(
     key you used before. The request id and W3C ``traceparent`` go into its metadata.
     """
     submitted = executions_service.submit(
-        session, execution_in, user_id=user.id, trace=trace, audit=audit
+        session,
+        execution_in,
+        user_id=user.id,
+        trace=trace,
+        audit=audit,
+        targets=request.app.state.run_targets,
     )
     if submitted.public is None:
         response.status_code = status.HTTP_200_OK
