@@ -98,7 +98,10 @@ def test_a_postgres_restart_mid_run_loses_no_work(cluster: Cluster, tmp_path: Pa
     url = cluster.url.rsplit("/", 1)[0] + f"/{name}"
     migrations.upgrade(url)
     engine = create_db_engine(url, pool_size=2)
-    supervisor = start_supervisor(url, tmp_path)
+    # Four runs at once over the two workers: the twelve runs go in three waves of 0.3 s, so
+    # the restart comes while some are done and others run (with every run at once, all
+    # twelve could end between two looks).
+    supervisor = start_supervisor(url, tmp_path, EXECUTOR_CONCURRENCY="2")
     try:
         version = make_chain(engine, [UPPER, NAP, NAP, NAP])
         ids = [submit(engine, version, f"text {i}") for i in range(12)]
