@@ -17,15 +17,17 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, make_url, select
 from sqlalchemy.orm import Session
 
 from chain_processor_api.api.deps import get_session, get_session_factory
@@ -227,3 +229,34 @@ def as_editor(auth_headers: Callable[[str], dict[str, str]]) -> dict[str, str]:
 @pytest.fixture
 def as_viewer(auth_headers: Callable[[str], dict[str, str]]) -> dict[str, str]:
     return auth_headers("viewer")
+
+
+@contextmanager
+def recorded_statements(engine: Engine) -> Iterator[list[str]]:
+    """Every statement ``engine`` sends while inside, whitespace collapsed."""
+    statements: list[str] = []
+
+    def before(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+def wait_until_listening(app: FastAPI) -> None:
+    """Until the app's LISTEN connection is up (the kept reads work only then)."""
+    hub = app.state.execution_events
+    deadline = time.monotonic() + 10
+    while not hub.listening:
+        assert time.monotonic() < deadline, "the LISTEN connection did not come up"
+        time.sleep(0.02)
+
+
+def sql_as_another_process(database: Database, statement: str) -> None:
+    """Run ``statement`` on PostgreSQL from a connection of its own, as another process would."""
+    url = make_url(database.url).set(drivername="postgresql")
+    with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as c:
+        c.execute(statement)  # type: ignore[arg-type]

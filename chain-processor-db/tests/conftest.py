@@ -20,11 +20,13 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import pytest
-from sqlalchemy import Engine, make_url
+from sqlalchemy import Engine, inspect, make_url, text
 from sqlalchemy.orm import Session
 
 from chain_processor_db import migrations
@@ -131,6 +133,47 @@ class Templates:
 
 def engine_for(database: Database) -> Engine:
     return create_db_engine(database.url, pgbouncer=database.pgbouncer, pool_size=2)
+
+
+@contextmanager
+def listening_on(
+    database: Database, channel: str
+) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
+    """A PostgreSQL connection of its own (straight to the server) that LISTENs on
+    ``channel``: ``.notifies(timeout=…)`` gives what was sent since."""
+    url = make_url(database.url).set(drivername="postgresql")
+    with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as ear:
+        ear.execute(f"LISTEN {channel}")  # type: ignore[arg-type]
+        yield ear
+
+
+def triggers_around(
+    database: Database, pattern: str, *, table: str, down_to: str
+) -> list[list[str]]:
+    """The names of the triggers matching ``pattern`` (SQL ``LIKE``), sorted: at head, after
+    downgrading to ``down_to``, and after upgrading to head again. On SQLite, which gets
+    none of ours, each is empty once ``table`` is there."""
+
+    def triggers() -> list[str]:
+        engine = engine_for(database)
+        try:
+            with engine.connect() as connection:
+                if not database.is_postgres:
+                    assert inspect(connection).has_table(table)  # nothing to add on SQLite
+                    return []
+                query = text(
+                    "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE :p"
+                    " ORDER BY 1"
+                )
+                return list(connection.scalars(query, {"p": pattern}))
+        finally:
+            engine.dispose()
+
+    at_head = triggers()
+    migrations.downgrade(database.url, down_to, pgbouncer=database.pgbouncer)
+    before = triggers()
+    migrations.upgrade(database.url, pgbouncer=database.pgbouncer)
+    return [at_head, before, triggers()]
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, make_url, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.websockets import WebSocketDisconnect
 
@@ -39,7 +38,15 @@ from chain_processor_db.repositories.auth import (
 )
 from chain_processor_db.session import create_db_engine, create_session_factory
 from chain_processor_db.testing import database_url, postgres_database
-from tests.conftest import PASSWORD, Database, env_url, make_settings
+from tests.conftest import (
+    PASSWORD,
+    Database,
+    env_url,
+    make_settings,
+    recorded_statements,
+    sql_as_another_process,
+    wait_until_listening,
+)
 
 
 @dataclass
@@ -72,16 +79,10 @@ class Stack:
         return self.client.app.state.execution_events  # type: ignore[attr-defined]
 
     def listening(self) -> None:
-        deadline = time.monotonic() + 10
-        while not self.hub.listening:
-            assert time.monotonic() < deadline, "the LISTEN connection did not come up"
-            time.sleep(0.02)
+        wait_until_listening(self.client.app)  # type: ignore[arg-type]
 
     def sql(self, statement: str) -> None:
-        """Run ``statement`` from a connection of its own, as another process would."""
-        url = make_url(self.database.url).set(drivername="postgresql")
-        with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as c:
-            c.execute(statement)  # type: ignore[arg-type]
+        sql_as_another_process(self.database, statement)
 
 
 @contextmanager
@@ -114,19 +115,15 @@ def _stack(backend: str, tmp_path: Path) -> Iterator[Stack]:
             )
             session.commit()
             session_id = session.scalars(select(AuthSession.id)).one()
-        statements: list[str] = []
-
-        def before(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-            statements.append(" ".join(statement.split()))
-
-        event.listen(engine, "before_cursor_execute", before)
         try:
             app = create_app(settings, engine=engine)
-            with TestClient(app, raise_server_exceptions=False) as client:
+            with (
+                recorded_statements(engine) as statements,
+                TestClient(app, raise_server_exceptions=False) as client,
+            ):
                 headers = {"Authorization": f"Bearer {token.access_token}"}
                 yield Stack(database, client, app.state.auth_cache, session_id, headers, statements)
         finally:
-            event.remove(engine, "before_cursor_execute", before)
             engine.dispose()
 
 

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, make_url, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from chain_processor_api.core.run_targets import RunTargets, forget_on_commit
@@ -32,7 +31,15 @@ from chain_processor_db.models import ChainStrategy, User
 from chain_processor_db.repositories.auth import create_auth_session
 from chain_processor_db.repositories.strategies import get_strategy
 from chain_processor_db.session import create_db_engine, create_session_factory
-from tests.conftest import Database, email_of, fresh_database, make_settings
+from tests.conftest import (
+    Database,
+    email_of,
+    fresh_database,
+    make_settings,
+    recorded_statements,
+    sql_as_another_process,
+    wait_until_listening,
+)
 from tests.factories import make_node, make_strategy
 
 RUN_TARGET_READ = "FROM chain_strategies LEFT OUTER JOIN traffic_splits"
@@ -63,17 +70,10 @@ class Stack:
             time.sleep(0.02)
 
     def listening(self) -> None:
-        hub = self.client.app.state.execution_events  # type: ignore[attr-defined]
-        deadline = time.monotonic() + 10
-        while not hub.listening:
-            assert time.monotonic() < deadline, "the LISTEN connection did not come up"
-            time.sleep(0.02)
+        wait_until_listening(self.client.app)  # type: ignore[arg-type]
 
     def sql(self, statement: str) -> None:
-        """Run ``statement`` from a connection of its own, as another process would."""
-        url = make_url(self.database.url).set(drivername="postgresql")
-        with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as c:
-            c.execute(statement)  # type: ignore[arg-type]
+        sql_as_another_process(self.database, statement)
 
 
 @contextmanager
@@ -89,19 +89,15 @@ def _stack(backend: str, tmp_path: Path, **settings_: Any) -> Iterator[Stack]:
             auth_session = create_auth_session(session=session, user_id=editor.id)
             session.commit()
             token = create_access_token(settings, user_id=editor.id, session_id=auth_session.id)
-        statements: list[str] = []
-
-        def before(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-            statements.append(" ".join(statement.split()))
-
-        event.listen(engine, "before_cursor_execute", before)
         try:
             app = create_app(settings, engine=engine)
-            with TestClient(app, raise_server_exceptions=False) as client:
+            with (
+                recorded_statements(engine) as statements,
+                TestClient(app, raise_server_exceptions=False) as client,
+            ):
                 headers = {"Authorization": f"Bearer {token}"}
                 yield Stack(database, client, app.state.run_targets, chain, headers, statements)
         finally:
-            event.remove(engine, "before_cursor_execute", before)
             engine.dispose()
 
 

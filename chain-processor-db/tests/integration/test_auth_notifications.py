@@ -5,12 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import psycopg
 import pytest
-from sqlalchemy import inspect, make_url, text
 from sqlalchemy.orm import Session
 
-from chain_processor_db import migrations
 from chain_processor_db.repositories.auth import (
     AUTH_CHANGES_CHANNEL,
     add_refresh_token,
@@ -19,7 +16,7 @@ from chain_processor_db.repositories.auth import (
     revoke_user_sessions,
 )
 from chain_processor_db.repositories.users import delete_user
-from tests.conftest import Database, engine_for
+from tests.conftest import Database, engine_for, listening_on, triggers_around
 from tests.factories import make_user
 
 
@@ -32,10 +29,8 @@ def test_user_and_revocation_changes_notify_the_user_id(migrated_database: Datab
         live = create_auth_session(session=session, user_id=user.id)
         create_auth_session(session=session, user_id=other.id)
         session.commit()
-    url = make_url(migrated_database.url).set(drivername="postgresql")
     try:
-        with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as ear:
-            ear.execute(f"LISTEN {AUTH_CHANGES_CHANNEL}")
+        with listening_on(migrated_database, AUTH_CHANGES_CHANNEL) as ear:
             with Session(engine) as session:  # a refresh: no change to who is signed in
                 expires = datetime.now(UTC) + timedelta(days=1)
                 auth_session = session.merge(live)
@@ -67,30 +62,10 @@ def test_user_and_revocation_changes_notify_the_user_id(migrated_database: Datab
 
 
 def test_the_triggers_come_and_go_with_the_migration(migrated_database: Database) -> None:
-    def triggers() -> list[str]:
-        engine = engine_for(migrated_database)
-        try:
-            with engine.connect() as connection:
-                if not migrated_database.is_postgres:
-                    assert inspect(connection).has_table("users")  # nothing to add on SQLite
-                    return []
-                return list(
-                    connection.scalars(
-                        text(
-                            "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
-                            " AND tgname LIKE '%notify_auth_change' ORDER BY 1"
-                        )
-                    )
-                )
-        finally:
-            engine.dispose()
-
-    pgbouncer = migrated_database.pgbouncer
-    at_head = triggers()
-    migrations.downgrade(migrated_database.url, "0004", pgbouncer=pgbouncer)
-    before = triggers()
-    migrations.upgrade(migrated_database.url, pgbouncer=pgbouncer)
+    at_head, before, after = triggers_around(
+        migrated_database, "%notify_auth_change", table="users", down_to="0004"
+    )
     expected = ["auth_sessions_notify_auth_change", "users_notify_auth_change"]
     assert at_head == (expected if migrated_database.is_postgres else [])
     assert before == []
-    assert triggers() == at_head
+    assert after == at_head

@@ -4,13 +4,10 @@ chain's id on commit (PostgreSQL only)."""
 
 from __future__ import annotations
 
-import psycopg
 import pytest
-from sqlalchemy import inspect, make_url, text
 from sqlalchemy.orm import Session
 
 from chain_processor_core.models import StrategyUpdate
-from chain_processor_db import migrations
 from chain_processor_db.models import ChainStrategy
 from chain_processor_db.repositories.ab import (
     CHAIN_CHANGES_CHANNEL,
@@ -18,7 +15,7 @@ from chain_processor_db.repositories.ab import (
     set_traffic_split,
 )
 from chain_processor_db.repositories.strategies import delete_strategy, update_strategy
-from tests.conftest import Database, engine_for
+from tests.conftest import Database, engine_for, listening_on, triggers_around
 from tests.factories import make_node, make_strategy, step
 
 
@@ -36,10 +33,8 @@ def test_changes_a_submit_reads_notify_the_chain_id(migrated_database: Database)
         node = make_node(session)
         chain, other = make_strategy(session, [step(node)]), make_strategy(session, [step(node)])
         session.commit()
-    url = make_url(migrated_database.url).set(drivername="postgresql")
     try:
-        with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as ear:
-            ear.execute(f"LISTEN {CHAIN_CHANGES_CHANNEL}")
+        with listening_on(migrated_database, CHAIN_CHANGES_CHANNEL) as ear:
             with Session(engine) as session:  # name only: nothing a submit reads
                 _get(session, chain).name = "renamed"
                 session.commit()
@@ -77,29 +72,9 @@ def test_changes_a_submit_reads_notify_the_chain_id(migrated_database: Database)
 
 
 def test_the_triggers_come_and_go_with_the_migration(migrated_database: Database) -> None:
-    def triggers() -> list[str]:
-        engine = engine_for(migrated_database)
-        try:
-            with engine.connect() as connection:
-                if not migrated_database.is_postgres:
-                    assert inspect(connection).has_table("chain_strategies")  # nothing on SQLite
-                    return []
-                return list(
-                    connection.scalars(
-                        text(
-                            "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
-                            " AND tgname LIKE '%notify_chain_change' ORDER BY 1"
-                        )
-                    )
-                )
-        finally:
-            engine.dispose()
-
-    pgbouncer = migrated_database.pgbouncer
-    at_head = triggers()
-    migrations.downgrade(migrated_database.url, "0005", pgbouncer=pgbouncer)
-    before = triggers()
-    migrations.upgrade(migrated_database.url, pgbouncer=pgbouncer)
+    at_head, before, after = triggers_around(
+        migrated_database, "%notify_chain_change", table="chain_strategies", down_to="0005"
+    )
     expected = [
         "chain_strategies_notify_chain_change",
         "strategy_versions_notify_chain_change",
@@ -107,4 +82,4 @@ def test_the_triggers_come_and_go_with_the_migration(migrated_database: Database
     ]
     assert at_head == (expected if migrated_database.is_postgres else [])
     assert before == []
-    assert triggers() == at_head
+    assert after == at_head
