@@ -15,8 +15,10 @@ import uvicorn
 from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, field_validator
+from starlette.routing import Match
+from starlette.types import Scope
 
-from chain_processor_api.api.deps import ReleasingRoute
+from chain_processor_api.api.deps import ReleasingRoute, ResourceRouter
 from chain_processor_api.core.config import Settings
 from chain_processor_api.core.logging import request_id_var
 from chain_processor_api.main import create_app
@@ -314,3 +316,74 @@ def test_a_synchronous_handler_and_its_answers_validation_share_one_thread() -> 
     assert response.json() == {"text": "hello 3"}
     assert seen["validator saw"] == "in the handler's call"
     assert client.get("/broken").status_code == 500
+
+
+def tried_routes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths (within their router) of the ReleasingRoutes FastAPI tries requests
+    against, in order."""
+    tried: list[str] = []
+    original = ReleasingRoute.matches
+
+    def matches(route: ReleasingRoute, scope: Scope) -> tuple[Match, Scope]:
+        tried.append(route.path)
+        return original(route, scope)
+
+    monkeypatch.setattr(ReleasingRoute, "matches", matches)
+    return tried
+
+
+def test_a_resource_router_is_not_tried_for_a_path_outside_its_prefix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first, second = ResourceRouter(prefix="/first"), ResourceRouter(prefix="/second")
+
+    @first.get("/{item_id}")
+    def read_first(item_id: int) -> dict[str, int]:
+        return {"first": item_id}
+
+    @second.get("/{item_id}")
+    def read_second(item_id: int) -> dict[str, int]:
+        return {"second": item_id}
+
+    @second.post("")
+    def create_second() -> dict[str, str]:
+        return {"created": "second"}
+
+    api = APIRouter()
+    api.include_router(first)
+    api.include_router(second)
+    app = FastAPI()
+    app.include_router(api, prefix="/api")
+    client = TestClient(app)
+    tried = tried_routes(monkeypatch)
+
+    assert client.get("/api/second/7").json() == {"second": 7}
+    assert set(tried) == {"/second/{item_id}"}  # tried at each level it is handed down
+    assert client.post("/api/second").json() == {"created": "second"}
+    assert client.get("/api/first/3").json() == {"first": 3}
+    # what reaches a router is matched as FastAPI matches it: a wrong method, an unknown path
+    assert client.delete("/api/second/7").status_code == 405
+    assert client.get("/api/third/7").status_code == 404
+    assert client.get("/api/first/not-a-number").status_code == 422
+
+
+def test_a_submit_is_routed_past_the_other_resources_without_trying_their_routes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every resource of the API is a ResourceRouter: POST /api/v1/executions tries the
+    routes of /executions and none of the six resources included before it (only the
+    top-level /metrics route, which has no prefix). It answers 401 here: no token."""
+    client = TestClient(build(tmp_path))
+    tried = tried_routes(monkeypatch)
+
+    response = client.post("/api/v1/executions", json={})
+
+    assert response.status_code == 401
+    assert "/executions" in tried
+    assert {path.split("/")[1] for path in tried} == {"metrics", "executions"}
+
+
+@pytest.mark.parametrize("prefix", ["", "/chains/{chain_id}"])
+def test_a_resource_router_needs_a_literal_prefix(prefix: str) -> None:
+    with pytest.raises(ValueError, match="literal prefix"):
+        ResourceRouter(prefix=prefix)

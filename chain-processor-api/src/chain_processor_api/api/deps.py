@@ -15,13 +15,14 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.routing import APIRoute
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
+from starlette.routing import Match
 from starlette.types import Scope
 
 from chain_processor_api.api.audit import Audit
@@ -223,6 +224,30 @@ class ReleasingRoute(APIRoute):
         if not inspect.iscoroutinefunction(endpoint):
             endpoint = _in_one_thread(endpoint, self)
         super().__init__(path, endpoint, **kwargs)
+
+
+class ResourceRouter(APIRouter):
+    """The routes of one resource under one literal prefix (``/chains``, ``/executions``),
+    each a :class:`ReleasingRoute`.
+
+    A request whose path does not contain the prefix is turned away before any route is
+    tried. FastAPI tries an included router's routes one at a time, each costing a few scope
+    updates besides its pattern, and tries them again at every level it hands the request
+    down: routing a submit past the six routers before ``/executions`` took about 0.45 ms, a
+    tenth of the API's CPU per submit (API ADR-0013). Each route's full path contains its
+    router's prefix wherever the router is included, so only routers that cannot match are
+    skipped; what does reach a router is matched by FastAPI as before (404 and 405 alike).
+    """
+
+    def __init__(self, *, prefix: str, **kwargs: Any) -> None:
+        if not prefix or "{" in prefix:
+            raise ValueError(f"A resource router needs a literal prefix, not {prefix!r}")
+        super().__init__(prefix=prefix, route_class=ReleasingRoute, **kwargs)
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if self.prefix not in scope["path"]:
+            return Match.NONE, {}
+        return super().matches(scope)
 
 
 def _in_one_thread(endpoint: Callable[..., Any], route: APIRoute) -> Callable[..., Any]:

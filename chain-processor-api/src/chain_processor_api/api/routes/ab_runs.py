@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Request, status
+from fastapi import Request, status
 
 from chain_processor_api.api.deps import (
     AuditDep,
     EditorUser,
-    ReleasingRoute,
+    ResourceRouter,
     SessionDep,
     TraceDep,
     ViewerUser,
@@ -23,7 +23,7 @@ from chain_processor_api.services import ab as ab_service
 from chain_processor_core.models import Page
 from chain_processor_db.repositories import ab as ab_repo
 
-router = APIRouter(prefix="/ab-runs", tags=["ab-runs"], route_class=ReleasingRoute)
+router = ResourceRouter(prefix="/ab-runs", tags=["ab-runs"])
 
 
 @router.post("", response_model=AbRunPublic, status_code=status.HTTP_201_CREATED)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
-from chain_processor_api.api.deps import AdminUser, ReleasingRoute, SessionDep
+from chain_processor_api.api.deps import AdminUser, ResourceRouter, SessionDep
 from chain_processor_api.schemas.paging import DateTime, Limit, Offset
 from chain_processor_core.models import AuditLogPublic, Page
 from chain_processor_db.repositories.audit import list_audit_log
 
-router = APIRouter(prefix="/audit", tags=["audit"], route_class=ReleasingRoute)
+router = ResourceRouter(prefix="/audit", tags=["audit"])
 
 
 @router.get("", response_model=Page[AuditLogPublic])

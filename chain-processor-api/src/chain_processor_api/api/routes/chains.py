@@ -6,12 +6,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import Query, status
 
 from chain_processor_api.api.deps import (
     AuditDep,
     EditorUser,
-    ReleasingRoute,
+    ResourceRouter,
     SessionDep,
     ViewerUser,
 )
@@ -37,7 +37,7 @@ from chain_processor_core.utils.semver import SEMVER_PATTERN
 from chain_processor_db.models import ChainStrategy, StrategyVersion
 from chain_processor_db.repositories import strategies as strategies_repo
 
-router = APIRouter(prefix="/chains", tags=["chains"], route_class=ReleasingRoute)
+router = ResourceRouter(prefix="/chains", tags=["chains"])
 
 VersionQuery = Annotated[
     str, Query(min_length=1, max_length=64, json_schema_extra={"pattern": SEMVER_PATTERN})

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 import anyio.to_thread
-from fastapi import APIRouter, Query, Request, Response, WebSocket, status
+from fastapi import Query, Request, Response, WebSocket, status
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 from starlette.websockets import WebSocketDisconnect
@@ -21,7 +21,7 @@ from starlette.websockets import WebSocketDisconnect
 from chain_processor_api.api.deps import (
     AuditDep,
     EditorUser,
-    ReleasingRoute,
+    ResourceRouter,
     SessionDep,
     SessionFactoryDep,
     SettingsDep,
@@ -63,7 +63,7 @@ from chain_processor_core.models.status import ExecutionStatus
 from chain_processor_db.models import ChainExecution, User
 from chain_processor_db.repositories import executions as executions_repo
 
-router = APIRouter(prefix="/executions", tags=["executions"], route_class=ReleasingRoute)
+router = ResourceRouter(prefix="/executions", tags=["executions"])
 
 
 @router.post(

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 from pydantic import BaseModel
 
 from chain_processor_api import __version__
-from chain_processor_api.api.deps import ReleasingRoute, SessionDep, SettingsDep
+from chain_processor_api.api.deps import ResourceRouter, SessionDep, SettingsDep
 from chain_processor_api.services.health import (
     DetailedHealth,
     check_database,
@@ -21,7 +21,7 @@ from chain_processor_api.services.health import (
     check_queue,
 )
 
-router = APIRouter(prefix="/health", tags=["health"], route_class=ReleasingRoute)
+router = ResourceRouter(prefix="/health", tags=["health"])
 
 
 class Liveness(BaseModel):

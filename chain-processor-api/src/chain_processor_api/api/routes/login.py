@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import Depends, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from chain_processor_api.api.deps import (
@@ -13,7 +13,7 @@ from chain_processor_api.api.deps import (
     ClientAddress,
     CurrentSessionId,
     CurrentUser,
-    ReleasingRoute,
+    ResourceRouter,
     SessionDep,
     SettingsDep,
     ThrottleDep,
@@ -29,7 +29,7 @@ from chain_processor_db.models.auth import AuthSession
 from chain_processor_db.repositories.auth import revoke_auth_session
 from chain_processor_db.repositories.users import get_user_by_email, record_login
 
-router = APIRouter(prefix="/login", tags=["login"], route_class=ReleasingRoute)
+router = ResourceRouter(prefix="/login", tags=["login"])
 logger = logging.getLogger(__name__)
 
 _UNAUTHORIZED: dict[int | str, dict[str, Any]] = {

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
-from chain_processor_api.api.deps import EditorUser, ReleasingRoute, SessionDep
+from chain_processor_api.api.deps import EditorUser, ResourceRouter, SessionDep
 from chain_processor_api.schemas.node_runs import (
     CodeTestRunRequest,
     NodeTestRunRequest,
@@ -20,7 +20,7 @@ from chain_processor_api.schemas.node_runs import (
 from chain_processor_api.services.sandbox import SandboxRunner, TestRun
 from chain_processor_db.repositories import nodes as nodes_repo
 
-router = APIRouter(prefix="/nodes", tags=["nodes"], route_class=ReleasingRoute)
+router = ResourceRouter(prefix="/nodes", tags=["nodes"])
 
 
 @router.post("/test-run", response_model=NodeTestRunResult)

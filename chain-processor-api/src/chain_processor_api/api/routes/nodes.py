@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import Query, status
 
 from chain_processor_api.api.deps import (
     AuditDep,
     EditorUser,
-    ReleasingRoute,
+    ResourceRouter,
     SessionDep,
     ViewerUser,
 )
@@ -30,7 +30,7 @@ from chain_processor_core.utils.semver import SEMVER_PATTERN
 from chain_processor_db.models import Node
 from chain_processor_db.repositories import nodes as nodes_repo
 
-router = APIRouter(prefix="/nodes", tags=["nodes"], route_class=ReleasingRoute)
+router = ResourceRouter(prefix="/nodes", tags=["nodes"])
 
 VersionQuery = Annotated[
     str, Query(min_length=1, max_length=64, json_schema_extra={"pattern": SEMVER_PATTERN})

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, status
+from fastapi import status
 
 from chain_processor_api.api.deps import (
     AuditDep,
     EditorUser,
-    ReleasingRoute,
+    ResourceRouter,
     SessionDep,
     ViewerUser,
 )
@@ -29,7 +29,7 @@ from chain_processor_db.models import TrafficSplit
 from chain_processor_db.repositories import ab as ab_repo
 from chain_processor_db.repositories.strategies import get_strategy
 
-router = APIRouter(prefix="/chains", tags=["chains"], route_class=ReleasingRoute)
+router = ResourceRouter(prefix="/chains", tags=["chains"])
 
 
 @router.get("/{chain_id:uuid}/traffic-split", response_model=TrafficSplitPublic)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Request, status
+from fastapi import Request, status
 
 from chain_processor_api.api.deps import (
     AdminUser,
     AuditDep,
     ClientAddress,
     CurrentUser,
-    ReleasingRoute,
+    ResourceRouter,
     SessionDep,
     SettingsDep,
     ThrottleDep,
@@ -37,7 +37,7 @@ from chain_processor_db.models import User
 from chain_processor_db.repositories import users as users_repo
 from chain_processor_db.repositories.auth import revoke_user_sessions
 
-router = APIRouter(prefix="/users", tags=["users"], route_class=ReleasingRoute)
+router = ResourceRouter(prefix="/users", tags=["users"])
 
 
 @router.get("/me", response_model=UserPublic)
