@@ -147,12 +147,18 @@ def listening_on(
         yield ear
 
 
+_CATALOGS = {
+    "trigger": "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE :p",
+    "function": "SELECT proname FROM pg_proc WHERE proname LIKE :p",
+}
+
+
 def triggers_around(
-    database: Database, pattern: str, *, table: str, down_to: str
+    database: Database, pattern: str, *, table: str, down_to: str, kind: str = "trigger"
 ) -> list[list[str]]:
-    """The names of the triggers matching ``pattern`` (SQL ``LIKE``), sorted: at head, after
-    downgrading to ``down_to``, and after upgrading to head again. On SQLite, which gets
-    none of ours, each is empty once ``table`` is there."""
+    """The names of the triggers (or functions: ``kind``) matching ``pattern`` (SQL
+    ``LIKE``), sorted: at head, after downgrading to ``down_to``, and after upgrading to head
+    again. On SQLite, which gets none of ours, each is empty once ``table`` is there."""
 
     def triggers() -> list[str]:
         engine = engine_for(database)
@@ -161,10 +167,7 @@ def triggers_around(
                 if not database.is_postgres:
                     assert inspect(connection).has_table(table)  # nothing to add on SQLite
                     return []
-                query = text(
-                    "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE :p"
-                    " ORDER BY 1"
-                )
+                query = text(f"{_CATALOGS[kind]} ORDER BY 1")
                 return list(connection.scalars(query, {"p": pattern}))
         finally:
             engine.dispose()

@@ -29,7 +29,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Integer, Update, bindparam, case, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    Update,
+    bindparam,
+    case,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 
 from chain_processor_core.models.status import ExecutionStatus as Status
 from chain_processor_db.base import utcnow
@@ -82,8 +93,9 @@ class ClaimedExecution:
 
 
 def _claim_statement() -> Update:
-    """The claim, built once: its parameters are ``worker_id``, ``limit``, ``now`` and
-    ``lease_expires_at``. Building it per claim cost more than running it."""
+    """The claim on SQLite, built once: its parameters are ``worker_id``, ``limit``, ``now``
+    and ``lease_expires_at``. Building it per claim cost more than running it. PostgreSQL
+    runs the same claim in migration 0007's function (:data:`_CLAIM_POSTGRES`)."""
     # MATERIALIZED: the candidates are chosen (and locked) exactly once; a plain IN
     # (subquery) may be re-run by the planner and claim more than `limit` rows.
     candidates = (
@@ -126,6 +138,12 @@ def _claim_statement() -> Update:
 
 _CLAIM = _claim_statement()
 
+_CLAIM_POSTGRES = text(
+    "SELECT * FROM claim_executions(:worker_id, :limit, :now, :lease_expires_at)"
+)
+"""The same claim as migration 0007's function on PostgreSQL: planned once per server
+connection instead of on every call through PgBouncer (executor ADR-0009)."""
+
 
 def claim_executions(
     connection: Connection, *, worker_id: str, limit: int, lease_s: float
@@ -138,7 +156,9 @@ def claim_executions(
         "now": now,
         "lease_expires_at": now + timedelta(seconds=lease_s),
     }
-    claimed = [ClaimedExecution(**row._asdict()) for row in connection.execute(_CLAIM, parameters)]
+    statement = _CLAIM_POSTGRES if connection.dialect.name == "postgresql" else _CLAIM
+    rows = connection.execute(statement, parameters)
+    claimed = [ClaimedExecution(**row._asdict()) for row in rows]
     return sorted(claimed, key=lambda e: (-e.priority, e.created_at, e.id))
 
 

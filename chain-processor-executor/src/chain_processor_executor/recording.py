@@ -5,10 +5,11 @@ Channel ``chain_execution_events``; payload ``{"execution_id", "position", "stat
 (``position`` is ``null`` for the end of the whole execution). ``NOTIFY`` is delivered when
 the transaction commits, so a watcher never hears of a row it cannot read yet.
 
-Rows are written in batches: on PostgreSQL one statement (:data:`RECORD_NODES_SQL`, run in
-autocommit: one round trip) renews the lease if this worker still holds it, upserts the rows
-only then and notifies each; the end of a run (:data:`FINISH_SQL`) carries the last rows,
-their notifications and the end in one statement too. Elsewhere it is one transaction.
+Rows are written in batches: on PostgreSQL one call of a function of migration 0007
+(:data:`RECORD_NODES_SQL`, run in autocommit: one round trip) renews the lease if this worker
+still holds it and upserts the rows only then; the end of a run (:data:`FINISH_SQL`) carries
+the last rows and the end in one call too. Each is followed by one notification. Elsewhere
+it is one transaction.
 """
 
 from __future__ import annotations
@@ -83,57 +84,20 @@ def upsert_node_execution(connection: Connection, record: NodeRecord) -> None:
     connection.execute(statement)
 
 
-_NODE_ROWS = """
-    SELECT * FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(
-        node_id uuid, node_version_id uuid, position integer, input_text text,
-        output_text text, error text, error_code text, status text, started_at timestamptz,
-        completed_at timestamptz, execution_time_ms integer, metadata jsonb)
-"""
-
-_UPSERT_NODES = """
-    INSERT INTO node_executions (
-        id, execution_id, node_id, node_version_id, position, input_text, output_text,
-        error, error_code, status, started_at, completed_at, execution_time_ms, metadata,
-        created_at, updated_at)
-    SELECT gen_random_uuid(), owner.id, rows.node_id, rows.node_version_id, rows.position,
-        rows.input_text, rows.output_text, rows.error, rows.error_code, rows.status,
-        rows.started_at, rows.completed_at, rows.execution_time_ms, rows.metadata, :now, :now
-    FROM rows CROSS JOIN {owner} AS owner
-    ON CONFLICT (execution_id, position) DO UPDATE SET
-        node_id = excluded.node_id, node_version_id = excluded.node_version_id,
-        input_text = excluded.input_text, output_text = excluded.output_text,
-        error = excluded.error, error_code = excluded.error_code, status = excluded.status,
-        started_at = excluded.started_at, completed_at = excluded.completed_at,
-        execution_time_ms = excluded.execution_time_ms, metadata = excluded.metadata,
-        updated_at = excluded.updated_at
-    RETURNING position, status
-"""
-
-RECORD_NODES_SQL = text(f"""
-WITH touched AS (
-    UPDATE chain_executions SET lease_expires_at = :lease_expires_at
-    WHERE id = :execution_id AND worker_id = :worker_id AND status = 'running'
-    RETURNING id, cancel_requested
-), rows AS ({_NODE_ROWS}
-), recorded AS ({_UPSERT_NODES.format(owner="touched")}
+RECORD_NODES_SQL = text(
+    "SELECT record_node_executions(CAST(:rows AS jsonb), :execution_id, :worker_id, "
+    ":lease_expires_at, :now) AS cancel_requested"
 )
-SELECT touched.cancel_requested FROM touched
-""")
-"""Renew the lease if this worker holds it; only then upsert the node rows."""
+"""Renew the lease if this worker holds it; only then upsert the node rows (migration
+0007's function: planned once per server connection, executor ADR-0009). NULL when the
+lease is lost, else whether a cancel was requested."""
 
-FINISH_SQL = text(f"""
-WITH finished AS (
-    UPDATE chain_executions SET status = :status, output_text = :output_text, error = :error,
-        error_code = :error_code, completed_at = :now, execution_time_ms = :execution_time_ms,
-        worker_id = NULL, lease_expires_at = NULL, updated_at = :now
-    WHERE id = :execution_id AND worker_id = :worker_id AND status = 'running'
-    RETURNING id
-), rows AS ({_NODE_ROWS}
-), recorded AS ({_UPSERT_NODES.format(owner="finished")}
+FINISH_SQL = text(
+    "SELECT finish_execution(CAST(:rows AS jsonb), :execution_id, :worker_id, :status, "
+    ":output_text, :error, :error_code, :now, :execution_time_ms) AS finished"
 )
-SELECT finished.id FROM finished
-""")
-"""End the run if this worker holds it; only then upsert the last node rows."""
+"""End the run if this worker holds it; only then upsert the last node rows (migration
+0007's function). Whether it ended the run."""
 
 
 def notify_without_flush(connection: Connection, payload: str) -> None:
@@ -171,7 +135,7 @@ def record_nodes_postgres(
     """Renew the lease and upsert ``records`` in one statement, then notify them with one
     notification (PostgreSQL, an autocommit connection). Returns whether a cancel was
     requested, or ``None`` when this worker lost the lease (then nothing was written)."""
-    row = connection.execute(
+    cancel = connection.execute(
         RECORD_NODES_SQL,
         {
             "rows": _rows(records),
@@ -180,11 +144,11 @@ def record_nodes_postgres(
             "lease_expires_at": lease_expires_at,
             "now": utcnow(),
         },
-    ).first()
-    if row is None:
+    ).scalar_one()
+    if cancel is None:
         return None
     notify_without_flush(connection, progress_payload(execution_id, [r.position for r in records]))
-    return bool(row.cancel_requested)
+    return bool(cancel)
 
 
 def finish_postgres(
@@ -205,7 +169,7 @@ def finish_postgres(
     lease (nothing written)."""
     if not status.is_final:
         raise ValueError(f"{status.value} is not a final status")
-    row = connection.execute(
+    finished = connection.execute(
         FINISH_SQL,
         {
             "rows": _rows(records),
@@ -218,8 +182,8 @@ def finish_postgres(
             "now": now,
             "execution_time_ms": max(0, round((now - started_at).total_seconds() * 1000)),
         },
-    ).first()
-    if row is None:
+    ).scalar_one()
+    if not finished:
         return False
     positions = [record.position for record in records]
     notify_without_flush(connection, progress_payload(execution_id, positions, status.value))

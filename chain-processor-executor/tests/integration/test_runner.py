@@ -264,7 +264,11 @@ def test_notifications_commit_apart_from_the_writes_without_waiting_for_the_flus
         run(engine, pool, dataclasses.replace(SETTINGS, progress_flush_s=0.3))
     finally:
         event.remove(engine, "before_cursor_execute", before)
-    writes = [i for i, (sql, _) in enumerate(seen) if "INSERT INTO node_executions" in sql]
+    writes = [
+        i
+        for i, (sql, _) in enumerate(seen)
+        if "record_node_executions(" in sql or "finish_execution(" in sql
+    ]
     notices = [i for i, (sql, _) in enumerate(seen) if "pg_notify" in sql]
     assert len(writes) == 2 and notices == [i + 1 for i in writes]  # each write, then its own
     for i in notices:

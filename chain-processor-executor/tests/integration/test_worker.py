@@ -81,10 +81,11 @@ def start_worker(database: Database, tmp_path: Path) -> Iterator[Callable[..., W
 
 
 def watch_claims(engine: Engine, claims: list[str]) -> None:
-    """Record each claim statement the engine sends (the worker's own engine)."""
+    """Record each claim statement the engine sends (the worker's own engine): the claim
+    function's call on PostgreSQL, the statement itself on SQLite."""
 
     def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        if "WITH candidates" in statement:
+        if "FROM claim_executions(" in statement or "WITH candidates" in statement:
             claims.append(statement)
 
     event.listen(engine, "before_cursor_execute", record)
