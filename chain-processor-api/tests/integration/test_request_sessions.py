@@ -134,11 +134,11 @@ def test_a_submit_reads_its_user_then_its_chain_then_writes_in_one_statement(
     assert sql[1].startswith("SELECT") and "FROM chain_strategies" in sql[1]
     assert "strategy_versions" in sql[1]  # the version it pins, in the same statement
     if database.is_postgres:
-        # the execution and its audit row: one statement; the executor's wake-up apart, not
-        # waiting for the WAL flush; each statement on its own (no BEGIN, no COMMIT)
+        # the execution and its audit row: one statement (migration 0007's function); the
+        # executor's wake-up apart, not waiting for the WAL flush; each statement on its own
+        # (no BEGIN, no COMMIT)
         assert len(sql) == 4, sql
-        assert sql[2].startswith("WITH queued AS (INSERT INTO chain_executions")
-        assert "INSERT INTO audit_log" in sql[2] and "pg_notify" not in sql[2]
+        assert sql[2].startswith("SELECT queue_execution(") and "pg_notify" not in sql[2]
         assert "synchronous_commit" in sql[3] and "pg_notify" in sql[3]
         assert all(autocommit for _statement, autocommit in statements)
     else:

@@ -1,7 +1,8 @@
-"""Migration 0007's functions, the executor's claim, progress write and end of a run on
-PostgreSQL (executor ADR-0009). What they do is tested through the executor's
-``claim_executions``, ``record_nodes_postgres`` and ``finish_postgres``; here, that they
-come and go with the migration and that each changes only a run in the status it expects."""
+"""Migration 0007's functions: a submit's write, and the executor's claim, progress write and
+end of a run on PostgreSQL (executor ADR-0009). What they do is tested through
+``queue_execution`` (test_queue_execution.py) and the executor's ``claim_executions``,
+``record_nodes_postgres`` and ``finish_postgres``; here, that they come and go with the
+migration and that each of the executor's changes only a run in the status it expects."""
 
 from __future__ import annotations
 
@@ -16,7 +17,12 @@ from chain_processor_db.base import utcnow
 from tests.conftest import Database, engine_for, triggers_around
 from tests.factories import execution_step, make_execution, make_strategy
 
-FUNCTIONS = ["claim_executions", "finish_execution", "record_node_executions"]
+FUNCTIONS = [
+    "claim_executions",
+    "finish_execution",
+    "queue_execution",
+    "record_node_executions",
+]
 
 
 def test_the_functions_come_and_go_with_the_migration(migrated_database: Database) -> None:

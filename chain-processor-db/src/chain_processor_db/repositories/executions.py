@@ -6,14 +6,13 @@ no code path can move an execution out of a final status.
 
 from __future__ import annotations
 
-import functools
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Select, bindparam, func, insert, inspect, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Column, bindparam, func, insert, inspect, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -137,9 +136,8 @@ def queue_execution(
     entry = {"id": uuid.uuid4(), "created_at": utcnow(), **audit}
     with translate_errors():
         if session.get_bind().dialect.name == "postgresql":
-            parameters = {f"e_{name}": value for name, value in row.items()}
-            parameters.update({f"a_{name}": value for name, value in entry.items()})
-            if session.execute(_queue_statement(), parameters).first() is None:
+            parameters = {"execution": _as_json(row), "audit": _as_json(entry)}
+            if session.execute(_QUEUE_POSTGRES, parameters).scalar_one() is None:
                 return False
             notify_after_write(session.connection(), channel, str(execution.id))
             return True
@@ -155,26 +153,26 @@ def queue_execution(
         return True
 
 
-@functools.cache
-def _queue_statement() -> Select[Any]:
-    """``WITH queued AS (INSERT … ON CONFLICT DO NOTHING RETURNING id), audited AS (INSERT
-    … SELECT … FROM queued) SELECT id FROM queued``, built once: a conflict on the
-    idempotency key leaves ``queued`` empty, and with it the audit row."""
-    queued = (
-        pg_insert(_EXECUTIONS)
-        .values({c.name: bindparam(f"e_{c.name}", type_=c.type) for c in _EXECUTIONS.columns})
-        .on_conflict_do_nothing(index_elements=_IDEMPOTENCY)
-        .returning(_EXECUTIONS.c.id)
-        .cte("queued")
-    )
-    audited = insert(_AUDIT_LOG).from_select(
-        [c.name for c in _AUDIT_LOG.columns],
-        # psycopg's dialect casts each parameter to its column's type (``%(a_after)s::JSONB``)
-        select(*(bindparam(f"a_{c.name}", type_=c.type) for c in _AUDIT_LOG.columns)).select_from(
-            queued
-        ),
-    )
-    return select(queued.c.id).add_cte(audited.cte("audited"))
+_QUEUE_POSTGRES = text(
+    "SELECT queue_execution(CAST(:execution AS jsonb), CAST(:audit AS jsonb)) AS id"
+)
+"""Migration 0007's function: ``WITH queued AS (INSERT … ON CONFLICT DO NOTHING RETURNING
+id), audited AS (INSERT … FROM queued) SELECT id FROM queued``, planned once per server
+connection (through PgBouncer a statement is parsed and planned on every call). A conflict
+on the idempotency key leaves ``queued`` empty, and with it the audit row: NULL."""
+
+
+def _as_json(values: dict[str, Any]) -> str:
+    """A row as ``jsonb_populate_record`` reads it: ids and times as text."""
+    return json.dumps({name: _json_value(value) for name, value in values.items()})
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
 
 
 def _default_of(column: Column[Any]) -> Any:

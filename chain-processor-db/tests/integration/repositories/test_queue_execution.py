@@ -13,7 +13,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import Engine, func, make_url, select
+from sqlalchemy import Engine, func, inspect, make_url, select
 from sqlalchemy.orm import Session
 
 from chain_processor_core.exceptions.errors import NotFoundError
@@ -118,9 +118,8 @@ def test_a_queued_execution_is_stored_with_its_audit_row(session: Session) -> No
 
     stored = session.get(ChainExecution, execution.id)
     assert stored is not None
-    for column in ("strategy_id", "strategy_version_id", "input_text", "status", "priority"):
-        assert getattr(stored, column) == getattr(execution, column), column
-    assert stored.created_at == execution.created_at
+    for column in inspect(ChainExecution).column_attrs:  # every column, as given
+        assert getattr(stored, column.key) == getattr(execution, column.key), column.key
     assert stored.metadata_json == {"trace": "t"} and stored.created_by_id == user.id
     [entry] = session.scalars(
         select(AuditLog).where(AuditLog.resource_id == str(execution.id))
@@ -198,7 +197,7 @@ def test_on_postgresql_a_queue_is_one_statement_in_autocommit_then_a_wake_up_apa
     # The write holds no NOTIFY: notifying commits are serialized through their WAL flush.
     # The wake-up follows in a transaction of its own that does not wait for the flush.
     write, wake_up = statements
-    assert " ".join(write.split()).startswith("WITH queued AS (INSERT") and "pg_notify" not in write
+    assert write.startswith("SELECT queue_execution(") and "pg_notify" not in write
     assert "set_config('synchronous_commit', 'off', true)" in wake_up
     assert "pg_notify" in wake_up
     assert [(n.channel, n.payload) for n in notices] == [(CHANNEL, str(execution.id))]

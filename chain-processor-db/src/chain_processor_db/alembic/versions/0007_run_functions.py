@@ -1,9 +1,10 @@
-"""The executor's three statements per run as PL/pgSQL functions: claim, record, finish.
+"""The statements of every run as PL/pgSQL functions: the submit's, and the executor's
+claim, progress write and end of a run.
 
 Through PgBouncer in transaction pooling (1.18 keeps no prepared statements there)
 PostgreSQL parsed and planned each of these statements anew on every call; a function's
-statements are planned once per server connection and kept (executor ADR-0009). The
-executor calls them on PostgreSQL only; on SQLite it runs the same changes as before.
+statements are planned once per server connection and kept (executor ADR-0009). The API and
+the executor call them on PostgreSQL only; on SQLite they run the same changes as before.
 Each function changes only what the statement it replaces changed, from the same statuses
 (``chain_processor_executor.queue.STATEMENT_TRANSITIONS``).
 
@@ -50,6 +51,27 @@ _UPSERT_NODES = """
         RETURNING node_executions.position"""
 
 _FUNCTIONS = {
+    "queue_execution(jsonb, jsonb)": """
+CREATE FUNCTION queue_execution(p_execution jsonb, p_audit jsonb) RETURNS uuid
+LANGUAGE plpgsql AS $$
+DECLARE
+    queued_id uuid;
+BEGIN
+    -- The execution (every column given) and its audit row, all or nothing; a repeated
+    -- idempotency key stores neither and returns NULL.
+    WITH queued AS (
+        INSERT INTO chain_executions
+        SELECT * FROM jsonb_populate_record(NULL::chain_executions, p_execution)
+        ON CONFLICT (created_by_id, idempotency_key) DO NOTHING
+        RETURNING chain_executions.id
+    ), audited AS (
+        INSERT INTO audit_log
+        SELECT entry.* FROM jsonb_populate_record(NULL::audit_log, p_audit) AS entry, queued
+    )
+    SELECT queued.id INTO queued_id FROM queued;
+    RETURN queued_id;
+END
+$$""",
     "claim_executions(text, integer, timestamptz, timestamptz)": """
 CREATE FUNCTION claim_executions(
     p_worker_id text, p_limit integer, p_now timestamptz, p_lease_expires_at timestamptz
