@@ -26,8 +26,13 @@ TRACER_NAME = "chain_processor_executor"
 _PROPAGATOR = TraceContextTextMapPropagator()
 
 
+# Got once: opentelemetry-api hands out a proxy that follows a provider installed later
+# (configure_tracing, a test's), and getting one costs more than a span that records nothing.
+_TRACER = trace.get_tracer(TRACER_NAME)
+
+
 def tracer() -> trace.Tracer:
-    return trace.get_tracer(TRACER_NAME)
+    return _TRACER
 
 
 def parent_context(metadata: Mapping[str, Any]) -> Context | None:
