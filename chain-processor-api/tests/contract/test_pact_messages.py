@@ -6,10 +6,8 @@ row, keyed by column name) and the NOTIFY it sent, caught by a listener as the e
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,20 +18,13 @@ from sqlalchemy import Engine, select
 
 from chain_processor_api.core.config import Settings
 from chain_processor_api.services.executions import PENDING_CHANNEL
+from chain_processor_db.base import json_value
 from chain_processor_db.models import ChainExecution
 from tests.contract.conftest import PACTS, PROVIDER
 from tests.contract.provider_states import ProviderStates
 from tests.contract.servers import HOST, serve_messages, serve_provider_states
 
 EXECUTOR_PACT = PACTS / "chain-processor-executor-chain-processor-api.json"
-
-
-def as_json(value: object) -> object:
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
 
 
 class ExecutionRequests:
@@ -59,7 +50,7 @@ class ExecutionRequests:
         table = ChainExecution.__table__
         with self._engine.connect() as connection:
             row = connection.execute(select(table).where(table.c.id == notify.payload)).one()
-        body = {name: as_json(value) for name, value in row._mapping.items()}
+        body = {name: json_value(value) for name, value in row._mapping.items()}
         return json.dumps(body).encode(), {"notify": notify.channel}
 
 

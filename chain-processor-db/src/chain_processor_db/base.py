@@ -34,6 +34,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def json_value(value: Any) -> Any:
+    """``value`` as JSON carries a column's value: ids and times as text, the rest as is."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp that is always timezone-aware UTC on the Python side.
 

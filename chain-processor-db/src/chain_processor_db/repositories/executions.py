@@ -28,7 +28,7 @@ from chain_processor_core.models.executions import (
     NodeExecutionPublic,
 )
 from chain_processor_core.models.status import ExecutionStatus, check_transition
-from chain_processor_db.base import utcnow
+from chain_processor_db.base import json_value, utcnow
 from chain_processor_db.errors import flush, translate_errors
 from chain_processor_db.models import AuditLog, ChainExecution, NodeExecution
 from chain_processor_db.notify import notify_after_write
@@ -164,15 +164,7 @@ on the idempotency key leaves ``queued`` empty, and with it the audit row: NULL.
 
 def _as_json(values: dict[str, Any]) -> str:
     """A row as ``jsonb_populate_record`` reads it: ids and times as text."""
-    return json.dumps({name: _json_value(value) for name, value in values.items()})
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
+    return json.dumps({name: json_value(value) for name, value in values.items()})
 
 
 def _default_of(column: Column[Any]) -> Any:

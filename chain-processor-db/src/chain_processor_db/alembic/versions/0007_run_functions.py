@@ -47,8 +47,7 @@ _UPSERT_NODES = """
             status = excluded.status, started_at = excluded.started_at,
             completed_at = excluded.completed_at,
             execution_time_ms = excluded.execution_time_ms, metadata = excluded.metadata,
-            updated_at = excluded.updated_at
-        RETURNING node_executions.position"""
+            updated_at = excluded.updated_at"""
 
 _FUNCTIONS = {
     "queue_execution(jsonb, jsonb)": """
